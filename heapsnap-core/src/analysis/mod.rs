@@ -1,0 +1,1 @@
+//! DevTools-equal analysis over a [`crate::Snapshot`].

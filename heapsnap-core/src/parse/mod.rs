@@ -1,0 +1,1 @@
+//! Parsing `.heapsnapshot` bytes into a [`crate::Snapshot`]: mapped (parallel) or pushed chunks.
