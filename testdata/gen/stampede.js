@@ -5,7 +5,9 @@
 //     (a Map of request id -> InflightRequest) is empty.
 //   stampede-b (spike): the config cache was cleared before the new version was ready, so
 //     each of 2000*scale in-flight requests parsed and built its own copy of the identical
-//     "v42" Config (same nested structure and values) and keeps it in `inflight`.
+//     "v42" Config (same nested structure and values) and keeps it in `inflight`. The old
+//     v41 Config is still held (stampede.previous, for rollback), so b has exactly
+//     2000*scale more Config objects than a, and none of a's objects is gone.
 //
 //   node stampede.js [OUTDIR] [--scale N]   -> OUTDIR/stampede-a.heapsnapshot, stampede-b.heapsnapshot
 //
@@ -56,6 +58,8 @@ snapshot(args.out, 'stampede-a');
 
 // Deploy of v42: the cache is invalidated before v42 is loaded; every request misses and
 // builds its own copy.
+const previous = configCache.get('checkout');
+globalThis.stampede.previous = previous; // kept for rollback: the one v41 Config survives
 configCache.clear();
 const requests = n(2000, args.scale);
 for (let id = 1; id <= requests; id++) {
