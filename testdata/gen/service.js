@@ -123,5 +123,6 @@ module.exports = {build, Session, CacheEntry, LruCache};
 if (require.main === module) {
   const args = parseArgs({name: 'node-service', seed: 1});
   globalThis.app = build(args.scale, args.seed);
-  snapshot(args.out, args.name);
+  // From a later task, so no stack slot of the builder keeps a temporary alive.
+  setImmediate(() => snapshot(args.out, args.name));
 }
