@@ -40,6 +40,7 @@ struct Acc {
 }
 
 impl Acc {
+    #[cfg_attr(not(feature = "parallel"), allow(dead_code))]
     fn add(mut self, o: Acc) -> Acc {
         self.native += o.native;
         self.typed += o.typed;
