@@ -15,6 +15,9 @@ pub struct StringTable {
     /// `backing`, and its raw length (before the closing quote).
     starts: Vec<u64>,
     lens: Vec<u32>,
+    /// Strings appended after parsing (DevTools adds e.g. `"Detached " + name`), stored
+    /// JSON-escaped like the rest; their indexes follow the parsed strings'.
+    appended: Vec<Box<[u8]>>,
 }
 
 impl std::fmt::Debug for StringTable {
@@ -31,7 +34,7 @@ impl Default for StringTable {
 
 impl StringTable {
     pub fn new(backing: Backing) -> Self {
-        StringTable { backing, starts: Vec::new(), lens: Vec::new() }
+        StringTable { backing, starts: Vec::new(), lens: Vec::new(), appended: Vec::new() }
     }
 
     /// Builds a table from plain strings (tests, synthetic snapshots). Escapes them as JSON.
@@ -51,7 +54,9 @@ impl StringTable {
         table
     }
 
+    /// Appends a span of the backing. Must not be called after [`StringTable::push_string`].
     pub fn push_span(&mut self, start: u64, raw_len: u32) {
+        debug_assert!(self.appended.is_empty(), "push_span after push_string");
         self.starts.push(start);
         self.lens.push(raw_len);
     }
@@ -62,11 +67,20 @@ impl StringTable {
     }
 
     pub fn len(&self) -> usize {
-        self.starts.len()
+        self.starts.len() + self.appended.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.starts.is_empty()
+        self.len() == 0
+    }
+
+    /// Appends an owned string after the parsed ones (as DevTools' `addString` does) and
+    /// returns its index.
+    pub fn push_string(&mut self, s: &str) -> u32 {
+        let quoted = serde_json::to_string(s).expect("a str always serializes");
+        let raw = quoted.as_bytes()[1..quoted.len() - 1].to_vec().into_boxed_slice();
+        self.appended.push(raw);
+        (self.len() - 1) as u32
     }
 
     pub fn backing(&self) -> &Backing {
@@ -76,6 +90,9 @@ impl StringTable {
     /// The raw JSON-escaped bytes of string `i` (without quotes), or None if out of range.
     pub fn raw(&self, i: u32) -> Option<&[u8]> {
         let i = i as usize;
+        if i >= self.starts.len() {
+            return self.appended.get(i - self.starts.len()).map(|b| &**b);
+        }
         let start = *self.starts.get(i)? as usize;
         let len = self.lens[i] as usize;
         (*self.backing).as_ref().get(start..start + len)
@@ -187,5 +204,14 @@ mod tests {
         assert_eq!(t.get(3), "x\ny");
         assert_eq!(t.get(99), "");
         assert!(t.raw(99).is_none());
+    }
+
+    #[test]
+    fn appended_strings_follow_parsed_ones() {
+        let mut t = StringTable::from_strings(&["", "a"]);
+        assert_eq!(t.push_string("Detached \"x\""), 2);
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.get(2), "Detached \"x\"");
+        assert_eq!(t.get(1), "a");
     }
 }

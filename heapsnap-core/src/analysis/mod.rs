@@ -1,1 +1,333 @@
-//! DevTools-equal analysis over a [`crate::Snapshot`].
+//! DevTools-equal analysis over a [`crate::Snapshot`]: [`Heap::analyze`] runs Chrome
+//! DevTools' heap snapshot pipeline (`HeapSnapshot.initialize`, spec §3) in its order:
+//!
+//! 1. retainers (reverse CSR, §3.1)      6. dominators (LT on G1, §3.7)
+//! 2. DOM state + "Detached " (§3.2)     7. retained sizes, dominated index (§3.8–3.9)
+//! 3. flags incl. pageObject (§3.3)      8. distances (§3.6)
+//! 4. essential-edge bitmap (§3.4)       9. class names, interfaces, class keys (§4)
+//! 5. shallow-size transfer (§3.5)      10. statistics (§8)
+//!
+//! # Peak memory per phase (N nodes, E edges; beyond the Snapshot itself)
+//! Kept for the Heap's lifetime: retainers 4(N+1)+8E, essential bits E/8, flags N, DOM state N,
+//! dominators 4N, dominated index 8N, retained 8N, distances 4N, class key 4N.
+//! For 13M nodes / 34M edges that is ≈ 272+4 MB (retainers) + 52 (first) + 13 (flags,
+//! state) + 52 + 104 + 104 + 52 + 52 ≈ 0.71 GB.
+//! Transient, freed when the phase ends:
+//! - retainers: with `parallel`, one 4(N+1) count array per thread (≈ 104 MB on 2 threads).
+//! - DOM state: visited N bytes + stacks.
+//! - flags: one DFS stack (≤ 4N).
+//! - transfer: owners 4N + worklist (≤ 8N).
+//! - dominators: 9 u32 arrays of N+1 (num, vertex, parent, semi, label, ancestor, dom,
+//!   bucket head/next) ≈ 36N (≈ 470 MB at 13M nodes) + DFS stack ≤ 8N; the largest phase.
+//! - retained/dominated: a copy of first-index (4N).
+//! - distances: BFS queue 4N + the WeakMap pair set.
+//! - classes: per-string class cache 4·|strings|, per-node class 4N (becomes the key column),
+//!   interface candidates (one entry per distinct label).
+//! - statistics: none (parallel fold).
+
+pub mod classes;
+pub mod distances;
+pub mod dom_state;
+pub mod dominators;
+pub mod essential;
+pub mod flags;
+pub mod graph;
+pub mod retainers;
+pub mod statistics;
+pub mod summary;
+pub mod transfer;
+pub mod util;
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+pub use classes::{ClassKey, Classes, InterfaceDefinition};
+pub use distances::{BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE};
+pub use graph::EssentialGraph;
+pub use retainers::Retainers;
+pub use statistics::Statistics;
+pub use summary::ClassSummary;
+use util::BitVec;
+
+use crate::Snapshot;
+
+/// The pipeline steps, in order, as reported to [`Heap::analyze_with`]'s callback (each is
+/// reported when it starts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Phase {
+    Retainers,
+    DomState,
+    Flags,
+    EssentialEdges,
+    ShallowSizeTransfer,
+    Dominators,
+    RetainedSizes,
+    DominatedNodes,
+    Distances,
+    ClassNames,
+    Statistics,
+    Done,
+}
+
+/// One object of [`Heap::top_objects`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ObjectInfo {
+    pub id: u32,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub name: String,
+    pub class_name: String,
+    pub self_size: u64,
+    pub retained_size: u64,
+    pub distance: i32,
+}
+
+/// A snapshot with everything DevTools computes on it. Owns the [`Snapshot`], whose self
+/// sizes have been transferred in place (§3.5) and detached natives renamed (§3.2).
+pub struct Heap {
+    snapshot: Snapshot,
+    retainers: Retainers,
+    essential: BitVec,
+    dom_state: Vec<u8>,
+    flags: Vec<u8>,
+    has_user_roots: bool,
+    dominators: Vec<u32>,
+    dominated_first: Vec<u32>,
+    dominated: Vec<u32>,
+    retained: Vec<u64>,
+    distances: Vec<i32>,
+    classes: Classes,
+    statistics: Statistics,
+    unreachable_from_root: usize,
+    unreachable_in_g1: usize,
+    ids_sorted: bool,
+    orphans: OnceLock<Vec<u32>>,
+}
+
+impl Heap {
+    pub fn analyze(snapshot: Snapshot) -> Heap {
+        Self::analyze_with(snapshot, &|_| {})
+    }
+
+    pub fn analyze_with(mut snapshot: Snapshot, progress: &dyn Fn(Phase)) -> Heap {
+        progress(Phase::Retainers);
+        let retainers = Retainers::build(&snapshot);
+        progress(Phase::DomState);
+        let dom_state = dom_state::propagate(&mut snapshot);
+        progress(Phase::Flags);
+        let flags = flags::calculate(&snapshot, &dom_state);
+        let has_user_roots = flags::has_user_roots(&snapshot);
+        progress(Phase::EssentialEdges);
+        let mut weak_maps = essential::WeakMapNames::default();
+        let essential = essential::compute(&snapshot, &flags, &mut weak_maps);
+        progress(Phase::ShallowSizeTransfer);
+        if has_user_roots {
+            transfer::transfer(&mut snapshot);
+        }
+        progress(Phase::Dominators);
+        let d = dominators::compute(&snapshot, &retainers, &essential);
+        progress(Phase::RetainedSizes);
+        let retained = dominators::retained_sizes(&snapshot, &d.dom, &d.order);
+        drop(d.order);
+        progress(Phase::DominatedNodes);
+        let (dominated_first, dominated) = dominators::dominated_index(&d.dom, snapshot.root());
+        progress(Phase::Distances);
+        let distances = distances::calculate(&snapshot, &mut weak_maps);
+        drop(weak_maps);
+        progress(Phase::ClassNames);
+        let classes = classes::calculate(&snapshot, &snapshot.locations);
+        progress(Phase::Statistics);
+        let total = retained[snapshot.root() as usize] + snapshot.extra_native_bytes();
+        let statistics = statistics::calculate(&snapshot, &retainers, total);
+        let ids_sorted = snapshot.nodes.id.windows(2).all(|w| w[0] < w[1]);
+        progress(Phase::Done);
+        Heap {
+            snapshot,
+            retainers,
+            essential,
+            dom_state,
+            flags,
+            has_user_roots,
+            dominators: d.dom,
+            dominated_first,
+            dominated,
+            retained,
+            distances,
+            classes,
+            statistics,
+            unreachable_from_root: d.unreachable_from_root,
+            unreachable_in_g1: d.unreachable_in_g1,
+            ids_sorted,
+            orphans: OnceLock::new(),
+        }
+    }
+
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// Gives the (size-transferred, renamed) snapshot back.
+    pub fn into_snapshot(self) -> Snapshot {
+        self.snapshot
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.snapshot.node_count()
+    }
+
+    pub fn root(&self) -> u32 {
+        self.snapshot.root()
+    }
+
+    /// Self size after the transfer.
+    pub fn shallow_size(&self, n: u32) -> u64 {
+        self.snapshot.self_size(n)
+    }
+
+    pub fn retained_size(&self, n: u32) -> u64 {
+        self.retained[n as usize]
+    }
+
+    /// Immediate dominator (ordinal); the root's is itself.
+    pub fn dominator(&self, n: u32) -> u32 {
+        self.dominators[n as usize]
+    }
+
+    /// Children in the dominator tree, in descending ordinal order (DevTools' order).
+    pub fn dominated(&self, n: u32) -> &[u32] {
+        &self.dominated[self.dominated_first[n as usize] as usize..self.dominated_first[n as usize + 1] as usize]
+    }
+
+    /// BFS distance (§3.6); [`NO_DISTANCE`] (−5) when unreachable.
+    pub fn distance(&self, n: u32) -> i32 {
+        self.distances[n as usize]
+    }
+
+    /// Index into [`Heap::classes`]`().keys`.
+    pub fn class_key(&self, n: u32) -> u32 {
+        self.classes.node_key[n as usize]
+    }
+
+    pub fn class_name(&self, n: u32) -> &str {
+        self.classes.key_name(self.class_key(n))
+    }
+
+    /// DevTools' public class key of a node (`,Foo` or `7,10,2,Foo`).
+    pub fn public_class_key(&self, n: u32) -> String {
+        self.classes.public_key(self.class_key(n))
+    }
+
+    pub fn classes(&self) -> &Classes {
+        &self.classes
+    }
+
+    pub fn interface_definitions(&self) -> &[InterfaceDefinition] {
+        &self.classes.interfaces
+    }
+
+    /// §4.3 name of a single object.
+    pub fn display_name(&self, n: u32) -> String {
+        classes::display_name(&self.snapshot, n)
+    }
+
+    /// Retainers of `n` as (source ordinal, edge index), in DevTools' slice order (reverse
+    /// global edge order).
+    pub fn retainers(&self, n: u32) -> impl Iterator<Item = (u32, usize)> + '_ {
+        self.retainers.range(n).map(move |i| (self.retainers.sources[i], self.retainers.edges[i] as usize))
+    }
+
+    pub fn retainer_index(&self) -> &Retainers {
+        &self.retainers
+    }
+
+    pub fn is_essential(&self, edge: usize) -> bool {
+        self.essential.get(edge)
+    }
+
+    /// Propagated DOM link state: 0 unknown, 1 attached, 2 detached.
+    pub fn dom_state(&self, n: u32) -> u8 {
+        self.dom_state[n as usize]
+    }
+
+    /// §3.3 flag byte (`flags::CAN_BE_QUERIED | DETACHED_DOM_TREE_NODE | PAGE_OBJECT`).
+    pub fn flags(&self, n: u32) -> u8 {
+        self.flags[n as usize]
+    }
+
+    /// Root retained size + `extra_native_bytes` (`HeapSnapshot.totalSize`).
+    pub fn total_size(&self) -> u64 {
+        self.retained[self.root() as usize] + self.snapshot.extra_native_bytes()
+    }
+
+    /// Nodes the essential-edge DFS from the root does not reach (DevTools' console
+    /// warning "N nodes are unreachable from the root").
+    pub fn unreachable_count(&self) -> usize {
+        self.unreachable_from_root
+    }
+
+    /// Nodes reachable neither from the root nor from an orphan (DevTools' "Still found N
+    /// unreachable nodes"); they are dominated by the root and retain only themselves.
+    pub fn unreachable_clique_count(&self) -> usize {
+        self.unreachable_in_g1
+    }
+
+    pub fn has_user_roots(&self) -> bool {
+        self.has_user_roots
+    }
+
+    pub fn statistics(&self) -> Statistics {
+        self.statistics
+    }
+
+    pub fn summary(&self) -> Vec<ClassSummary> {
+        summary::summary(self)
+    }
+
+    /// The `limit` objects with the largest retained size (ties: lower ordinal first).
+    pub fn top_objects(&self, limit: usize) -> Vec<ObjectInfo> {
+        let n = self.node_count();
+        let cmp = |a: &u32, b: &u32| self.retained[*b as usize].cmp(&self.retained[*a as usize]).then(a.cmp(b));
+        let mut ords: Vec<u32> = (0..n as u32).collect();
+        if limit < n {
+            if limit == 0 {
+                return Vec::new();
+            }
+            ords.select_nth_unstable_by(limit - 1, cmp);
+            ords.truncate(limit);
+        }
+        ords.sort_unstable_by(cmp);
+        ords.into_iter()
+            .map(|o| ObjectInfo {
+                id: self.snapshot.node_id(o),
+                ty: self.snapshot.node_type_name(self.snapshot.node_type(o)).to_owned(),
+                name: self.display_name(o),
+                class_name: self.class_name(o).to_owned(),
+                self_size: self.shallow_size(o),
+                retained_size: self.retained_size(o),
+                distance: self.distance(o),
+            })
+            .collect()
+    }
+
+    /// The ordinal of the node with this id.
+    pub fn find_by_id(&self, id: u32) -> Option<u32> {
+        let ids = &self.snapshot.nodes.id;
+        if self.ids_sorted {
+            ids.binary_search(&id).ok().map(|i| i as u32)
+        } else {
+            ids.iter().position(|&x| x == id).map(|i| i as u32)
+        }
+    }
+
+    /// Nodes other than the root with no essential incoming edge, ascending (computed on
+    /// first use; the dominator pass attaches them to the root).
+    pub fn orphans(&self) -> &[u32] {
+        self.orphans.get_or_init(|| {
+            let root = self.root();
+            (0..self.node_count() as u32)
+                .filter(|&v| v != root && dominators::has_no_essential_retainer(&self.retainers, &self.essential, v))
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,442 @@
+//! §4 Class names ("Constructor" column), plain-object interfaces, class keys with
+//! locations, and display names of single objects.
+//!
+//! Class names are deduplicated by text (DevTools dedups its own added names by text and
+//! uses V8's string index for the rest; V8 interns names, so the two agree except when an
+//! added name equals an existing V8 string — DevTools then shows two rows with the same
+//! public key and keeps the later one; we merge them into one).
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use super::util::{cmp_utf16, format_property_name, utf16_len};
+use crate::snapshot::Location;
+use crate::{EdgeType, NodeType, Snapshot};
+
+const MAX_INTERFACE_NAME_LENGTH: usize = 120;
+const MIN_OBJECT_COUNT_PER_INTERFACE: f64 = 2.0;
+const MIN_OBJECT_PROPORTION_PER_INTERFACE: f64 = 1000.0;
+
+/// An inferred plain-object shape (`{x, y}`), as DevTools' `interfaceDefinitions()` JSON
+/// (the `count` field leaks into DevTools' JSON too).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct InterfaceDefinition {
+    pub name: String,
+    pub properties: Vec<String>,
+    #[serde(default)]
+    pub count: usize,
+}
+
+/// A Summary row's identity: a class name, plus the constructor location for objects that
+/// have one (`"<script>,<line>,<column>,<name>"`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClassKey {
+    pub name: u32,
+    pub location: Option<(u32, u32, u32)>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Classes {
+    /// Class name texts.
+    pub names: Vec<String>,
+    pub keys: Vec<ClassKey>,
+    /// Class key per node ordinal.
+    pub node_key: Vec<u32>,
+    pub interfaces: Vec<InterfaceDefinition>,
+}
+
+impl Classes {
+    pub fn key_name(&self, key: u32) -> &str {
+        &self.names[self.keys[key as usize].name as usize]
+    }
+
+    /// DevTools' public class key: the location string, or `","` + class name.
+    pub fn public_key(&self, key: u32) -> String {
+        let k = &self.keys[key as usize];
+        let name = &self.names[k.name as usize];
+        match k.location {
+            Some((s, l, c)) => format!("{s},{l},{c},{name}"),
+            None => format!(",{name}"),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Names {
+    texts: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Names {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.texts.len() as u32;
+        self.texts.push(s.to_owned());
+        self.index.insert(s.to_owned(), i);
+        i
+    }
+}
+
+fn is_plain_object(s: &Snapshot, n: usize) -> bool {
+    s.nodes.ty[n] == NodeType::OBJECT && s.strings.raw(s.nodes.name[n]) == Some(b"Object".as_slice())
+}
+
+/// §4.1 shortening: `<div id="a">` → `<div>`, `Detached <div class=x>` → `Detached <div>`.
+pub fn shorten_tag_name(name: &str) -> Option<String> {
+    if name.starts_with('<') {
+        return Some(match name.find(' ') {
+            Some(sp) => format!("{}>", &name[..sp]),
+            None => name.to_owned(),
+        });
+    }
+    if name.starts_with("Detached <") {
+        return Some(match name[10..].find(' ') {
+            Some(sp) => format!("{}>", &name[..10 + sp]),
+            None => name.to_owned(),
+        });
+    }
+    None
+}
+
+/// Runs §4.1, §4.2 (infer + apply) and §4.4.
+pub fn calculate(s: &Snapshot, locations: &[Location]) -> Classes {
+    let n = s.node_count();
+    let mut names = Names::default();
+    let hidden = names.intern("(system)");
+    let code = names.intern("(compiled code)");
+    let function = names.intern("Function");
+    let regexp = names.intern("RegExp");
+    let mut by_string = vec![u32::MAX; s.strings.len()];
+    let mut by_type = [u32::MAX; 256];
+    let mut class_of: Vec<u32> = Vec::with_capacity(n);
+    for o in 0..n {
+        let t = s.nodes.ty[o];
+        let c = match t {
+            NodeType::HIDDEN => hidden,
+            NodeType::OBJECT | NodeType::NATIVE => {
+                let si = s.nodes.name[o];
+                match by_string.get(si as usize) {
+                    Some(&c) if c != u32::MAX => c,
+                    _ => {
+                        let text = s.strings.get(si);
+                        let c = match shorten_tag_name(&text) {
+                            Some(short) => names.intern(&short),
+                            None => names.intern(&text),
+                        };
+                        if let Some(slot) = by_string.get_mut(si as usize) {
+                            *slot = c;
+                        }
+                        c
+                    }
+                }
+            }
+            NodeType::CODE => code,
+            NodeType::CLOSURE => function,
+            NodeType::REGEXP => regexp,
+            _ => {
+                let slot = &mut by_type[t.0 as usize];
+                if *slot == u32::MAX {
+                    *slot = names.intern(&format!("({})", s.node_type_name(t)));
+                }
+                *slot
+            }
+        };
+        class_of.push(c);
+    }
+    drop(by_string);
+
+    let interfaces = infer_interfaces(s);
+    apply_interfaces(s, &interfaces, &mut names, &mut class_of);
+
+    // §4.4 keys. Locations: the last record per node wins (DevTools' Map.set).
+    let mut locs: Vec<&Location> = locations.iter().collect();
+    locs.sort_by_key(|l| l.node);
+    let location_of = |o: u32| -> Option<(u32, u32, u32)> {
+        let i = locs.partition_point(|l| l.node <= o);
+        (i > 0 && locs[i - 1].node == o).then(|| (locs[i - 1].script_id, locs[i - 1].line, locs[i - 1].column))
+    };
+    let mut keys: Vec<ClassKey> = Vec::new();
+    let mut key_by_name = vec![u32::MAX; names.texts.len()];
+    let mut key_by_loc: HashMap<ClassKey, u32> = HashMap::new();
+    for (o, c) in class_of.iter_mut().enumerate() {
+        let loc = if s.nodes.ty[o] == NodeType::OBJECT && !locs.is_empty() { location_of(o as u32) } else { None };
+        let key = match loc {
+            None => {
+                let slot = &mut key_by_name[*c as usize];
+                if *slot == u32::MAX {
+                    *slot = keys.len() as u32;
+                    keys.push(ClassKey { name: *c, location: None });
+                }
+                *slot
+            }
+            Some(l) => {
+                let k = ClassKey { name: *c, location: Some(l) };
+                *key_by_loc.entry(k.clone()).or_insert_with(|| {
+                    keys.push(k);
+                    keys.len() as u32 - 1
+                })
+            }
+        };
+        *c = key;
+    }
+    Classes { names: names.texts, keys, node_key: class_of, interfaces }
+}
+
+/// §4.2 inference: label each plain object by its first property names (up to 120 UTF-16
+/// units), keep labels shared by at least max(2, objects / 1000) objects.
+pub fn infer_interfaces(s: &Snapshot) -> Vec<InterfaceDefinition> {
+    let mut candidates: IndexMap<String, (Vec<u32>, usize)> = IndexMap::new();
+    let mut total = 0usize;
+    let mut label = String::new();
+    let mut props: Vec<u32> = Vec::new();
+    for o in 0..s.node_count() {
+        if !is_plain_object(s, o) {
+            continue;
+        }
+        total += 1;
+        label.clear();
+        label.push('{');
+        let mut len16 = 1;
+        props.clear();
+        for e in s.edges_of(o as u32) {
+            if s.edges.ty[e] != EdgeType::PROPERTY {
+                continue;
+            }
+            let ni = s.edges.name_or_index[e];
+            let name = s.strings.get(ni);
+            if name == "__proto__" {
+                continue;
+            }
+            let f = format_property_name(&name);
+            let flen = utf16_len(&f);
+            if len16 > 1 && len16 + flen > MAX_INTERFACE_NAME_LENGTH {
+                break;
+            }
+            if len16 != 1 {
+                label.push_str(", ");
+                len16 += 2;
+            }
+            label.push_str(&f);
+            len16 += flen;
+            props.push(ni);
+        }
+        if props.is_empty() {
+            continue;
+        }
+        label.push('}');
+        match candidates.get_mut(label.as_str()) {
+            Some(c) => c.1 += 1,
+            None => {
+                candidates.insert(label.clone(), (props.clone(), 1));
+            }
+        }
+    }
+    let mut sorted: Vec<(String, Vec<u32>, usize)> = candidates.into_iter().map(|(k, (p, c))| (k, p, c)).collect();
+    sorted.sort_by(|a, b| b.2.cmp(&a.2)); // stable
+    let min_count = MIN_OBJECT_COUNT_PER_INTERFACE.max(total as f64 / MIN_OBJECT_PROPORTION_PER_INTERFACE);
+    let mut out = Vec::new();
+    for (name, props, count) in sorted {
+        if (count as f64) < min_count {
+            break;
+        }
+        let properties = props.iter().map(|&i| s.strings.get(i).into_owned()).collect();
+        out.push(InterfaceDefinition { name, properties, count });
+    }
+    out
+}
+
+struct TrieNode {
+    next: HashMap<String, u32>,
+    /// (property count, definition index, class name id)
+    match_info: Option<(usize, usize, u32)>,
+    greatest_next: Option<String>,
+}
+
+fn better(a: (usize, usize, u32), b: Option<(usize, usize, u32)>) -> (usize, usize, u32) {
+    match b {
+        None => a,
+        Some(b) if a.0 > b.0 => a,
+        Some(b) if b.0 > a.0 => b,
+        Some(b) => {
+            if a.1 <= b.1 {
+                a
+            } else {
+                b
+            }
+        }
+    }
+}
+
+/// §4.2 application: an object takes the definition with the most properties that are a
+/// subset of its own (ties: the earlier definition); otherwise it stays `Object`.
+fn apply_interfaces(s: &Snapshot, defs: &[InterfaceDefinition], names: &mut Names, class_of: &mut [u32]) {
+    if defs.is_empty() {
+        return;
+    }
+    let mut trie = vec![TrieNode { next: HashMap::new(), match_info: None, greatest_next: None }];
+    for (di, d) in defs.iter().enumerate() {
+        let mut props: Vec<&str> = d.properties.iter().map(String::as_str).collect();
+        props.sort_by(|a, b| cmp_utf16(a, b));
+        let mut cur = 0usize;
+        for p in props {
+            let next = match trie[cur].next.get(p) {
+                Some(&x) => x as usize,
+                None => {
+                    let x = trie.len();
+                    trie.push(TrieNode { next: HashMap::new(), match_info: None, greatest_next: None });
+                    trie[cur].next.insert(p.to_owned(), x as u32);
+                    let g = &mut trie[cur].greatest_next;
+                    if g.as_deref().is_none_or(|g| cmp_utf16(g, p).is_lt()) {
+                        *g = Some(p.to_owned());
+                    }
+                    x
+                }
+            };
+            cur = next;
+        }
+        if trie[cur].match_info.is_none() {
+            let name = names.intern(&d.name);
+            trie[cur].match_info = Some((d.properties.len(), di, name));
+        }
+    }
+    let object = names.intern("Object");
+    let initial = (0usize, usize::MAX, object);
+    let mut props: Vec<u32> = Vec::new();
+    let mut states: Vec<u32> = Vec::new();
+    let mut snapshot_states: Vec<u32> = Vec::new();
+    for o in 0..s.node_count() {
+        if !is_plain_object(s, o) {
+            continue;
+        }
+        props.clear();
+        props.extend(s.edges_of(o as u32).filter(|&e| s.edges.ty[e] == EdgeType::PROPERTY).map(|e| s.edges.name_or_index[e]));
+        props.sort_by(|&a, &b| cmp_utf16(&s.strings.get(a), &s.strings.get(b)));
+        states.clear();
+        states.push(0);
+        let mut m = better(initial, trie[0].match_info);
+        for &pi in &props {
+            let p = s.strings.get(pi);
+            snapshot_states.clear();
+            snapshot_states.extend_from_slice(&states);
+            for &st in &snapshot_states {
+                let node = &trie[st as usize];
+                if node.greatest_next.as_deref().is_none_or(|g| !cmp_utf16(&p, g).is_lt()) {
+                    states.retain(|&x| x != st);
+                }
+                if let Some(&nx) = node.next.get(p.as_ref()) {
+                    if !states.contains(&nx) {
+                        states.push(nx);
+                    }
+                    m = better(m, trie[nx as usize].match_info);
+                }
+            }
+            if states.is_empty() {
+                break;
+            }
+        }
+        class_of[o] = m.2;
+    }
+}
+
+/// §4.3 `JSHeapSnapshotNode.name()`: flattened cons strings, `{a, b, …, z}` for plain
+/// objects, else the (possibly "Detached "-renamed) raw name.
+pub fn display_name(s: &Snapshot, n: u32) -> String {
+    let t = s.nodes.ty[n as usize];
+    if t == NodeType::CONCATENATED_STRING {
+        return cons_string_name(s, n);
+    }
+    if is_plain_object(s, n as usize) {
+        return plain_object_name(s, n);
+    }
+    s.node_name(n).into_owned()
+}
+
+fn cons_string_name(s: &Snapshot, n: u32) -> String {
+    let mut stack = vec![n];
+    let mut name = String::new();
+    let mut len16 = 0usize;
+    while len16 < 1024 {
+        let Some(v) = stack.pop() else { break };
+        if s.nodes.ty[v as usize] != NodeType::CONCATENATED_STRING {
+            let part = s.node_name(v);
+            len16 += utf16_len(&part);
+            name.push_str(&part);
+            continue;
+        }
+        let (mut first, mut second) = (0u32, 0u32);
+        for e in s.edges_of(v) {
+            if first != 0 && second != 0 {
+                break;
+            }
+            if s.edges.ty[e] == EdgeType::INTERNAL {
+                match s.strings.raw(s.edges.name_or_index[e]) {
+                    Some(b"first") => first = s.edges.to[e],
+                    Some(b"second") => second = s.edges.to[e],
+                    _ => {}
+                }
+            }
+        }
+        stack.push(second);
+        stack.push(first);
+    }
+    name
+}
+
+fn plain_object_name(s: &Snapshot, n: u32) -> String {
+    let range = s.edges_of(n);
+    if range.is_empty() {
+        return "{}".to_owned();
+    }
+    let mut start = String::from("{");
+    let mut end = String::from("}");
+    let (mut start16, mut end16) = (1usize, 1usize);
+    let mut from_start = range.start as i64;
+    let mut from_end = range.end as i64 - 1;
+    let mut next_from_end = false;
+    while from_start <= from_end {
+        let e = if next_from_end { from_end } else { from_start } as usize;
+        let name = s.strings.get(s.edges.name_or_index[e]);
+        if s.edges.ty[e] != EdgeType::PROPERTY || name == "__proto__" {
+            if next_from_end {
+                from_end -= 1;
+            } else {
+                from_start += 1;
+            }
+            continue;
+        }
+        let f = format_property_name(&name);
+        let flen = utf16_len(&f);
+        if start16 > 1 && start16 + end16 + flen > 100 {
+            break;
+        }
+        if next_from_end {
+            from_end -= 1;
+            if end16 > 1 {
+                end.insert_str(0, ", ");
+                end16 += 2;
+            }
+            end.insert_str(0, &f);
+            end16 += flen;
+        } else {
+            from_start += 1;
+            if start16 > 1 {
+                start.push_str(", ");
+                start16 += 2;
+            }
+            start.push_str(&f);
+            start16 += flen;
+        }
+        next_from_end = !next_from_end;
+    }
+    if from_start <= from_end {
+        start.push_str(", …");
+    }
+    if end16 > 1 {
+        start.push_str(", ");
+    }
+    start + &end
+}

@@ -1,0 +1,102 @@
+//! §3.6 Distances: BFS from the user roots (distance 1), then from the root (at
+//! 100 000 000 if a user root was found, else 0). Weak edges are never followed; the JS
+//! filter drops `sloppy_function_map` from a hidden NativeContext, descriptor links of
+//! `(map descriptors)` arrays, and the first edge of each WeakMap ephemeron pair.
+
+use std::collections::HashSet;
+
+use super::essential::WeakMapNames;
+use super::flags::is_user_root;
+use super::util::js_parse_int;
+use crate::{EdgeType, NodeType, Snapshot};
+
+pub const NO_DISTANCE: i32 = -5;
+pub const BASE_SYSTEM_DISTANCE: i32 = 100_000_000;
+pub const BASE_UNREACHABLE_DISTANCE: i32 = 200_000_000;
+
+struct Filter<'a> {
+    s: &'a Snapshot,
+    weak_maps: &'a mut WeakMapNames,
+    pending: HashSet<String>,
+}
+
+impl Filter<'_> {
+    fn accepts(&mut self, node: u32, e: usize) -> bool {
+        let s = self.s;
+        let nt = s.nodes.ty[node as usize];
+        let et = s.edges.ty[e];
+        if nt == NodeType::HIDDEN
+            && et.has_string_name()
+            && s.strings.raw(s.edges.name_or_index[e]) == Some(b"sloppy_function_map".as_slice())
+            && s.strings.raw(s.nodes.name[node as usize]) == Some(b"system / NativeContext".as_slice())
+        {
+            return false;
+        }
+        if nt == NodeType::ARRAY && s.strings.raw(s.nodes.name[node as usize]) == Some(b"(map descriptors)".as_slice()) {
+            let idx = if et.has_string_name() {
+                js_parse_int(&s.strings.get(s.edges.name_or_index[e]))
+            } else {
+                Some(s.edges.name_or_index[e] as f64)
+            };
+            return match idx {
+                Some(i) => i < 2.0 || i % 3.0 != 1.0,
+                None => true,
+            };
+        }
+        if et == EdgeType::INTERNAL {
+            if let Some(m) = self.weak_maps.get(s, s.edges.name_or_index[e]) {
+                if !self.pending.remove(&m.duplicated_part) {
+                    let part = m.duplicated_part.clone();
+                    self.pending.insert(part);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+pub fn calculate(s: &Snapshot, weak_maps: &mut WeakMapNames) -> Vec<i32> {
+    let n = s.node_count();
+    let root = s.root();
+    let mut dist = vec![NO_DISTANCE; n];
+    let mut queue: Vec<u32> = Vec::with_capacity(n);
+    let mut filter = Filter { s, weak_maps, pending: HashSet::new() };
+    for e in s.edges_of(root) {
+        let c = s.edges.to[e];
+        if is_user_root(s, c) {
+            dist[c as usize] = 1;
+            queue.push(c);
+        }
+    }
+    let found_user_roots = !queue.is_empty();
+    bfs(s, &mut queue, &mut dist, &mut filter);
+    dist[root as usize] = if found_user_roots { BASE_SYSTEM_DISTANCE } else { 0 };
+    queue.clear();
+    queue.push(root);
+    bfs(s, &mut queue, &mut dist, &mut filter);
+    dist
+}
+
+fn bfs(s: &Snapshot, queue: &mut Vec<u32>, dist: &mut [i32], filter: &mut Filter<'_>) {
+    let mut head = 0;
+    while head < queue.len() {
+        let v = queue[head];
+        head += 1;
+        let d = dist[v as usize] + 1;
+        for e in s.edges_of(v) {
+            if s.edges.ty[e] == EdgeType::WEAK {
+                continue;
+            }
+            let c = s.edges.to[e];
+            if dist[c as usize] != NO_DISTANCE {
+                continue;
+            }
+            if !filter.accepts(v, e) {
+                continue;
+            }
+            dist[c as usize] = d;
+            queue.push(c);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! §3.4 Essential edges (the graph dominators are computed on), one bit per edge, and the
+//! WeakMap ephemeron edge-name parser shared with the distance filter (§3.6).
+
+use std::collections::HashMap;
+
+use super::flags::PAGE_OBJECT;
+use super::util::BitVec;
+use crate::{EdgeType, Snapshot};
+
+/// A parsed ephemeron edge name:
+/// `^\d+( / part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(\d+)\))$`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeakMapEdgeName {
+    /// The capture after the leading digits (identical in the table's and the key's edge).
+    pub duplicated_part: String,
+    /// The table id as `parseInt` reads it.
+    pub table_id: f64,
+}
+
+/// Hand-written equivalent of DevTools' regex (no regex crate). `.` does not match line
+/// terminators, as in JS without the `s` flag.
+pub fn parse_weak_map_edge_name(name: &str) -> Option<WeakMapEdgeName> {
+    const KEY: &str = " / part of key (";
+    const MID: &str = ") -> value (";
+    const TAIL: &str = ") pair in WeakMap (table @";
+    let b = name.as_bytes();
+    let lead = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if lead == 0 || !name[lead..].starts_with(KEY) {
+        return None;
+    }
+    if name.contains(['\n', '\r', '\u{2028}', '\u{2029}']) {
+        return None;
+    }
+    // Tail: "...) pair in WeakMap (table @<digits>)" at the very end.
+    let body = name.strip_suffix(')')?;
+    let table_digits = body.bytes().rev().take_while(u8::is_ascii_digit).count();
+    if table_digits == 0 {
+        return None;
+    }
+    let table = &body[body.len() - table_digits..];
+    let body = body[..body.len() - table_digits].strip_suffix(TAIL)?;
+    let middle = &body[lead + KEY.len()..]; // "<A> @<d>) -> value (<B> @<d>"
+    // The value's " @<digits>" must end `middle`: after its last " @" only digits.
+    let at = middle.rfind(" @")?;
+    let vdigits = &middle[at + 2..];
+    if vdigits.is_empty() || !vdigits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let head = &middle[..at]; // "<A> @<d>) -> value (<B>"
+    // Some " @<digits>) -> value (" must occur in head (A and B are free).
+    let hb = head.as_bytes();
+    let mut found = false;
+    let mut from = 0;
+    while let Some(p) = head[from..].find(" @") {
+        let start = from + p + 2;
+        let d = hb[start..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if d > 0 && head[start + d..].starts_with(MID) {
+            found = true;
+            break;
+        }
+        from = from + p + 1;
+    }
+    if !found {
+        return None;
+    }
+    Some(WeakMapEdgeName {
+        duplicated_part: name[lead..].to_owned(),
+        table_id: table.parse::<f64>().ok()?,
+    })
+}
+
+/// Caches [`parse_weak_map_edge_name`] per string index (DevTools caches the misses).
+#[derive(Default)]
+pub struct WeakMapNames {
+    misses: Option<BitVec>,
+    hits: HashMap<u32, WeakMapEdgeName>,
+}
+
+impl WeakMapNames {
+    pub fn get(&mut self, s: &Snapshot, name_index: u32) -> Option<&WeakMapEdgeName> {
+        let misses = self.misses.get_or_insert_with(|| BitVec::new(s.strings.len()));
+        let i = name_index as usize;
+        if i < misses.len() && misses.get(i) {
+            return None;
+        }
+        if !self.hits.contains_key(&name_index) {
+            // Cheap reject before unescaping: must start with a digit.
+            let parsed = match s.strings.raw(name_index) {
+                Some(raw) if raw.first().is_some_and(u8::is_ascii_digit) => {
+                    parse_weak_map_edge_name(&s.strings.get(name_index))
+                }
+                _ => None,
+            };
+            match parsed {
+                Some(p) => {
+                    self.hits.insert(name_index, p);
+                }
+                None => {
+                    if i < misses.len() {
+                        misses.set(i);
+                    }
+                    return None;
+                }
+            }
+        }
+        self.hits.get(&name_index)
+    }
+}
+
+/// The essential-edge bitmap (computed before the shallow-size transfer, independent of sizes).
+pub fn compute(s: &Snapshot, flags: &[u8], weak_maps: &mut WeakMapNames) -> BitVec {
+    let n = s.node_count();
+    let root = s.root();
+    let mut bits = BitVec::new(s.edge_count());
+    for u in 0..n as u32 {
+        let u_page = flags[u as usize] & PAGE_OBJECT != 0;
+        for e in s.edges_of(u) {
+            let t = s.edges.ty[e];
+            if t == EdgeType::INTERNAL {
+                if let Some(m) = weak_maps.get(s, s.edges.name_or_index[e]) {
+                    if m.table_id == s.nodes.id[u as usize] as f64 {
+                        continue;
+                    }
+                }
+            }
+            if t == EdgeType::WEAK {
+                continue;
+            }
+            let v = s.edges.to[e];
+            if v == u {
+                continue;
+            }
+            if u != root {
+                if t == EdgeType::SHORTCUT {
+                    continue;
+                }
+                if flags[v as usize] & PAGE_OBJECT != 0 && !u_page {
+                    continue;
+                }
+            }
+            bits.set(e);
+        }
+    }
+    bits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weak_map_names() {
+        let n = "1 / part of key (Key @21) -> value (Val @23) pair in WeakMap (table @19)";
+        let p = parse_weak_map_edge_name(n).unwrap();
+        assert_eq!(p.table_id, 19.0);
+        assert_eq!(p.duplicated_part, " / part of key (Key @21) -> value (Val @23) pair in WeakMap (table @19)");
+        // Lazy `.*?` lets names contain the separators.
+        let n2 = "12 / part of key (a @1) -> value (b @2) x @3) -> value (c @4) pair in WeakMap (table @5)";
+        assert_eq!(parse_weak_map_edge_name(n2).unwrap().table_id, 5.0);
+        assert!(parse_weak_map_edge_name("x / part of key (Key @21) -> value (Val @23) pair in WeakMap (table @19)").is_none());
+        assert!(parse_weak_map_edge_name("1 / part of key (Key @21) -> value (Val @) pair in WeakMap (table @19)").is_none());
+        assert!(parse_weak_map_edge_name("1 / part of key (Key @21) -> value (Val @23) pair in WeakMap (table @19) ").is_none());
+        assert!(parse_weak_map_edge_name("1 / part of key (K\ney @21) -> value (Val @23) pair in WeakMap (table @19)").is_none());
+        assert!(parse_weak_map_edge_name("1 / part of key (Key 21) -> value (Val @23) pair in WeakMap (table @19)").is_none());
+        assert!(parse_weak_map_edge_name("1").is_none());
+    }
+}

@@ -1,0 +1,116 @@
+//! §8 Statistics view (`JSHeapSnapshot.calculateStatistics`), on sizes after the transfer.
+
+use serde::{Deserialize, Serialize};
+
+use super::retainers::Retainers;
+use crate::{EdgeType, NodeType, Snapshot};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statistics {
+    pub total: u64,
+    pub native: NativeStatistics,
+    pub v8heap: V8HeapStatistics,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NativeStatistics {
+    pub total: u64,
+    pub typed_arrays: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct V8HeapStatistics {
+    pub total: u64,
+    pub code: u64,
+    pub js_arrays: u64,
+    pub strings: u64,
+    pub system: u64,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Acc {
+    native: u64,
+    typed: u64,
+    code: u64,
+    strings: u64,
+    arrays: u64,
+    system: u64,
+}
+
+impl Acc {
+    #[cfg_attr(not(feature = "parallel"), allow(dead_code))]
+    fn add(mut self, o: Acc) -> Acc {
+        self.native += o.native;
+        self.typed += o.typed;
+        self.code += o.code;
+        self.strings += o.strings;
+        self.arrays += o.arrays;
+        self.system += o.system;
+        self
+    }
+}
+
+fn visit(s: &Snapshot, ret: &Retainers, o: u32, mut acc: Acc) -> Acc {
+    let size = s.self_size(o);
+    let t = s.nodes.ty[o as usize];
+    if t == NodeType::HIDDEN {
+        acc.system += size;
+    } else if t == NodeType::NATIVE {
+        acc.native += size;
+        if s.strings.raw(s.nodes.name[o as usize]) == Some(b"system / JSArrayBufferData".as_slice()) {
+            acc.typed += size;
+        }
+    } else if t == NodeType::CODE {
+        acc.code += size;
+    } else if t.is_string() {
+        acc.strings += size;
+    } else if s.strings.raw(s.nodes.name[o as usize]) == Some(b"Array".as_slice()) {
+        acc.arrays += array_size(s, ret, o);
+    }
+    acc
+}
+
+/// `calculateArraySize`: the node's size plus its first internal `elements` target's size
+/// when that target has exactly one retainer.
+fn array_size(s: &Snapshot, ret: &Retainers, o: u32) -> u64 {
+    let mut size = s.self_size(o);
+    for e in s.edges_of(o) {
+        if s.edges.ty[e] != EdgeType::INTERNAL {
+            continue;
+        }
+        if s.strings.raw(s.edges.name_or_index[e]) != Some(b"elements".as_slice()) {
+            continue;
+        }
+        let t = s.edges.to[e];
+        if ret.count(t) == 1 {
+            size += s.self_size(t);
+        }
+        break;
+    }
+    size
+}
+
+pub fn calculate(s: &Snapshot, ret: &Retainers, total_size: u64) -> Statistics {
+    let n = s.node_count() as u32;
+    #[cfg(feature = "parallel")]
+    let acc = {
+        use rayon::prelude::*;
+        (0..n).into_par_iter().fold(Acc::default, |a, o| visit(s, ret, o, a)).reduce(Acc::default, Acc::add)
+    };
+    #[cfg(not(feature = "parallel"))]
+    let acc = (0..n).fold(Acc::default(), |a, o| visit(s, ret, o, a));
+    let native = s.extra_native_bytes() + acc.native;
+    Statistics {
+        total: total_size,
+        native: NativeStatistics { total: native, typed_arrays: acc.typed },
+        v8heap: V8HeapStatistics {
+            total: total_size.saturating_sub(native),
+            code: acc.code,
+            js_arrays: acc.arrays,
+            strings: acc.strings,
+            system: acc.system,
+        },
+    }
+}

@@ -1,0 +1,64 @@
+//! §3.5 Shallow-size transfer (`JSHeapSnapshot.calculateShallowSizes`): hidden and array
+//! nodes (and `system / ExternalStringData` natives) owned by exactly one other node have
+//! their self size moved onto that owner. Runs only when the snapshot has user roots.
+
+use crate::{EdgeType, NodeType, Snapshot};
+
+const UNVISITED: u32 = u32::MAX;
+const MULTIPLE: u32 = u32::MAX - 1;
+
+/// Moves sizes in place. Returns how many nodes gave their size away.
+pub fn transfer(s: &mut Snapshot) -> usize {
+    let n = s.node_count();
+    assert!((n as u64) < MULTIPLE as u64, "too many nodes for calculateShallowSizes");
+    let mut owners = vec![0u32; n];
+    let mut worklist: Vec<u32> = Vec::new();
+    for (i, o) in owners.iter_mut().enumerate() {
+        let t = s.nodes.ty[i];
+        let unowned = t == NodeType::HIDDEN
+            || t == NodeType::ARRAY
+            || (t == NodeType::NATIVE
+                && s.strings.raw(s.nodes.name[i]) == Some(b"system / ExternalStringData".as_slice()));
+        if unowned {
+            *o = UNVISITED;
+        } else {
+            *o = i as u32;
+            worklist.push(i as u32);
+        }
+    }
+    while let Some(id) = worklist.pop() {
+        let owner = owners[id as usize];
+        for e in s.edges_of(id) {
+            if s.edges.ty[e] == EdgeType::WEAK {
+                continue;
+            }
+            let t = s.edges.to[e];
+            let cur = owners[t as usize];
+            if cur == UNVISITED {
+                owners[t as usize] = owner;
+                worklist.push(t);
+            } else if cur == t || cur == owner || cur == MULTIPLE {
+            } else {
+                owners[t as usize] = MULTIPLE;
+                worklist.push(t);
+            }
+        }
+    }
+    let root = s.root();
+    let mut moved = 0;
+    for i in 0..n as u32 {
+        let o = owners[i as usize];
+        if o == UNVISITED || o == MULTIPLE || o == i {
+            continue;
+        }
+        if s.nodes.ty[o as usize] == NodeType::SYNTHETIC || o == root {
+            continue;
+        }
+        let size = s.self_size(i);
+        s.set_self_size(i, 0);
+        let total = s.self_size(o) + size;
+        s.set_self_size(o, total);
+        moved += 1;
+    }
+    moved
+}

@@ -1,0 +1,121 @@
+//! Small helpers shared by the analysis passes: a bit vector and the few JavaScript
+//! semantics DevTools relies on (`parseInt`, UTF-16 string order, `formatPropertyName`).
+
+use std::cmp::Ordering;
+
+/// One bit per item (edges, strings), like DevTools' `BitVector`.
+#[derive(Clone, Debug, Default)]
+pub struct BitVec {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl BitVec {
+    pub fn new(len: usize) -> Self {
+        BitVec { words: vec![0; len.div_ceil(64)], len }
+    }
+    #[inline]
+    pub fn get(&self, i: usize) -> bool {
+        (self.words[i >> 6] >> (i & 63)) & 1 != 0
+    }
+    #[inline]
+    pub fn set(&mut self, i: usize) {
+        self.words[i >> 6] |= 1 << (i & 63);
+    }
+    #[inline]
+    pub fn clear(&mut self, i: usize) {
+        self.words[i >> 6] &= !(1 << (i & 63));
+    }
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn count_ones(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+    pub fn heap_bytes(&self) -> usize {
+        self.words.len() * 8
+    }
+}
+
+/// JavaScript `parseInt(s, 10)`: leading white space, an optional sign, then the longest
+/// run of ASCII digits. `None` is JS's `NaN`.
+pub fn js_parse_int(s: &str) -> Option<f64> {
+    let t = s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let v: f64 = t[..digits].parse().ok()?;
+    Some(if neg { -v } else { v })
+}
+
+/// Compares two strings as JavaScript does (`<`, default `sort()`): by UTF-16 code units.
+pub fn cmp_utf16(a: &str, b: &str) -> Ordering {
+    // Byte order equals code point order; it differs from UTF-16 order only when one side
+    // has a supplementary character where the other has U+E000..U+FFFF.
+    if a.is_ascii() || b.is_ascii() {
+        return a.cmp(b);
+    }
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+/// Length in UTF-16 code units (JavaScript's `length`).
+pub fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().map(char::len_utf16).sum()
+    }
+}
+
+/// `JSHeapSnapshotNode.formatPropertyName`: names holding `, ' " { }` are JSON-quoted.
+pub fn format_property_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.contains([',', '\'', '"', '{', '}']) {
+        std::borrow::Cow::Owned(js_json_string(name))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
+/// `JSON.stringify(s)` for a string (JS escapes lone surrogates too, which a Rust `str`
+/// cannot hold; everything else matches serde_json's output).
+pub fn js_json_string(s: &str) -> String {
+    serde_json::to_string(s).expect("a str always serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_int_like_js() {
+        assert_eq!(js_parse_int("12abc"), Some(12.0));
+        assert_eq!(js_parse_int("  -7"), Some(-7.0));
+        assert_eq!(js_parse_int("abc"), None);
+        assert_eq!(js_parse_int(""), None);
+        assert_eq!(js_parse_int("+"), None);
+    }
+
+    #[test]
+    fn utf16_order_differs_from_bytes_for_astral() {
+        // U+FF61 (one unit 0xFF61) vs U+1F600 (surrogates 0xD83D..): UTF-16 puts the emoji first.
+        assert_eq!(cmp_utf16("\u{1F600}", "\u{FF61}"), Ordering::Less);
+        assert_eq!("\u{1F600}".cmp("\u{FF61}"), Ordering::Greater);
+        assert_eq!(utf16_len("a\u{1F600}"), 3);
+    }
+
+    #[test]
+    fn property_names_are_quoted_when_confusing() {
+        assert_eq!(format_property_name("x"), "x");
+        assert_eq!(format_property_name("weird,name"), "\"weird,name\"");
+        assert_eq!(format_property_name("a\"b"), "\"a\\\"b\"");
+    }
+}
