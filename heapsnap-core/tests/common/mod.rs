@@ -1,5 +1,95 @@
-//! Shared by the integration tests: loading committed testdata and DevTools' references.
 #![allow(dead_code)]
+//! Test helpers: hand-built snapshots (`Snapshot::from_flat`) and committed testdata with DevTools' references.
+
+use heapsnap_core::snapshot::Location;
+use heapsnap_core::{Header, Snapshot, StringTable};
+
+pub fn from_json(text: &str) -> Snapshot {
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    let header: Header = serde_json::from_value(v["snapshot"].clone()).unwrap();
+    let nf = header.meta.node_fields.len() as u64;
+    let loc_fields: Vec<String> = header.meta.location_fields.clone().unwrap_or_default();
+    let nums = |k: &str| -> Vec<u64> {
+        v[k].as_array().map(|a| a.iter().map(|x| x.as_u64().unwrap()).collect()).unwrap_or_default()
+    };
+    let strings: Vec<String> = serde_json::from_value(v["strings"].clone()).unwrap();
+    let mut s = Snapshot::from_flat(header, &nums("nodes"), &nums("edges"), StringTable::from_strings(&strings)).unwrap();
+    let locs = nums("locations");
+    if !loc_fields.is_empty() {
+        let at = |f: &str| loc_fields.iter().position(|x| x == f).unwrap();
+        let (oi, si, li, ci) = (at("object_index"), at("script_id"), at("line"), at("column"));
+        for r in locs.chunks_exact(loc_fields.len()) {
+            s.locations.push(Location {
+                node: (r[oi] / nf) as u32,
+                script_id: r[si] as u32,
+                line: r[li] as u32,
+                column: r[ci] as u32,
+            });
+        }
+    }
+    s
+}
+
+pub const META: &str = r#"{"node_fields":["type","name","id","self_size","edge_count","detachedness"],"node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic","concatenated string","sliced string","symbol","bigint","object shape"],"string","number","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"],"location_fields":["object_index","script_id","line","column"]}"#;
+
+/// A tiny builder for hand-made graphs in V8's current layout.
+#[derive(Default)]
+pub struct Builder {
+    pub strings: Vec<String>,
+    pub nodes: Vec<(u64, String, u64, u64, u64, Vec<(u64, String, u64)>)>,
+}
+
+pub fn node_type(t: &str) -> u64 {
+    ["hidden", "array", "string", "object", "code", "closure", "regexp", "number", "native", "synthetic"]
+        .iter()
+        .position(|x| *x == t)
+        .unwrap() as u64
+}
+pub fn edge_type(t: &str) -> u64 {
+    ["context", "element", "property", "internal", "hidden", "shortcut", "weak"].iter().position(|x| *x == t).unwrap()
+        as u64
+}
+
+impl Builder {
+    /// Adds a node; returns its ordinal.
+    pub fn node(&mut self, ty: &str, name: &str, id: u64, size: u64) -> usize {
+        self.nodes.push((node_type(ty), name.to_owned(), id, size, 0, Vec::new()));
+        self.nodes.len() - 1
+    }
+    pub fn edge(&mut self, from: usize, ty: &str, name: &str, to: usize) {
+        self.nodes[from].5.push((edge_type(ty), name.to_owned(), to as u64));
+    }
+    pub fn build(&self) -> Snapshot {
+        let mut strings: Vec<String> = vec![String::new()];
+        let idx = |s: &str, strings: &mut Vec<String>| -> u64 {
+            match strings.iter().position(|x| x == s) {
+                Some(i) => i as u64,
+                None => {
+                    strings.push(s.to_owned());
+                    strings.len() as u64 - 1
+                }
+            }
+        };
+        let mut nodes = Vec::new();
+        let mut edges = Vec::new();
+        for (t, name, id, size, det, es) in &self.nodes {
+            let ni = idx(name, &mut strings);
+            nodes.extend_from_slice(&[*t, ni, *id, *size, es.len() as u64, *det]);
+            for (et, en, to) in es {
+                let n = if *et == 1 || *et == 4 { en.parse().unwrap() } else { idx(en, &mut strings) };
+                edges.extend_from_slice(&[*et, n, to * 6]);
+            }
+        }
+        let header: heapsnap_core::Header = serde_json::from_str(&format!(
+            r#"{{"meta":{META},"node_count":{},"edge_count":{},"trace_function_count":0}}"#,
+            nodes.len() / 6,
+            edges.len() / 3
+        ))
+        .unwrap();
+        Snapshot::from_flat(header, &nodes, &edges, StringTable::from_strings(&strings)).unwrap()
+    }
+}
+
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -7,7 +97,6 @@ use std::sync::Arc;
 
 use heapsnap_core::analysis::Heap;
 use heapsnap_core::parse::{parse_bytes, ParseOptions};
-use heapsnap_core::Snapshot;
 
 pub fn testdata(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(name)
