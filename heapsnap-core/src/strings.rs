@@ -83,6 +83,18 @@ impl StringTable {
         (self.len() - 1) as u32
     }
 
+    /// The same spans over other bytes (the chunked parser records spans into an arena it
+    /// is still growing, then hands the finished arena over).
+    pub fn rebacked(mut self, backing: Backing) -> Self {
+        self.backing = backing;
+        self
+    }
+
+    /// Where parsed string `i`'s raw bytes sit in the backing: (offset, length).
+    pub fn raw_span(&self, i: u32) -> Option<(u64, u32)> {
+        Some((*self.starts.get(i as usize)?, self.lens[i as usize]))
+    }
+
     pub fn backing(&self) -> &Backing {
         &self.backing
     }

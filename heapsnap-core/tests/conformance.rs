@@ -87,7 +87,7 @@ fn conforms(name: &str) {
         d.check(|| format!("top object #{k} self"), o.self_size, u(&r["self_size"]));
         d.check(|| format!("top object #{k} distance"), o.distance as i64, i(&r["distance"]));
         d.check(|| format!("top object #{k} class"), o.class_name.as_str(), r["class_name"].as_str().unwrap());
-        d.check(|| format!("top object #{k} type"), o.r#type.as_str(), r["type"].as_str().unwrap());
+        d.check(|| format!("top object #{k} type"), o.ty.as_str(), r["type"].as_str().unwrap());
         let their_name = r["name"].as_str().unwrap();
         let our_name: String = o.name.chars().take(their_name.chars().count()).collect();
         d.check(|| format!("top object #{k} name"), our_name.as_str(), their_name);
