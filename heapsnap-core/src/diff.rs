@@ -49,7 +49,7 @@ impl Default for DiffOptions {
         DiffOptions {
             top: 10,
             class_limit: 0,
-            same_process_min_match: 0.5,
+            same_process_min_match: 0.8,
             duplicates: DuplicateOptions::default(),
             path_depth: 40,
             skip_duplicates: false,
@@ -582,6 +582,9 @@ pub fn diff(base: &Heap, spike: &Heap, opts: &DiffOptions) -> DiffReport {
             });
         }
     }
+    // Keep the verdict about what matters: drop lines under 1% of the total growth.
+    let floor = (spike.total_size() as i64 - base.total_size() as i64).abs() / 100;
+    findings.retain(|f| f.bytes >= floor);
     findings.sort_by(|x, y| y.bytes.cmp(&x.bytes));
     findings.truncate(opts.top.max(1));
     let class_count = classes.len();

@@ -143,6 +143,9 @@ pub fn edge_label(heap: &Heap, e: usize) -> String {
             return label;
         }
     }
+    if t != EdgeType::PROPERTY && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+        return format!("[{name}]");
+    }
     if t == EdgeType::PROPERTY && !is_identifier(&name) {
         return format!("[{}]", quote(&name));
     }
