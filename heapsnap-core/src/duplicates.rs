@@ -382,15 +382,22 @@ fn top_direct_retainer(heap: &Heap, members: &[u32]) -> Option<CommonRetainer> {
     let mut counts: HashMap<(u32, u32, u8), u64> = HashMap::new();
     for &m in members {
         if let Some((src, e)) = crate::paths::first_retainer(heap, m) {
-            *counts.entry((heap.class_key(src), s.edges.name_or_index[e], s.edge_type(e).0)).or_default() += 1;
+            // Element/hidden slots differ per copy; count them as one edge kind.
+            let name = if s.edge_type(e).has_string_name() { s.edges.name_or_index[e] } else { u32::MAX };
+            *counts.entry((heap.class_key(src), name, s.edge_type(e).0)).or_default() += 1;
         }
     }
-    let (&(class, _, _), &count) = counts.iter().max_by_key(|(k, c)| (**c, std::cmp::Reverse(**k)))?;
-    // Find one edge with that key to label it.
-    let edge = members.iter().find_map(|&m| {
-        let (src, e) = crate::paths::first_retainer(heap, m)?;
-        (heap.class_key(src) == class).then(|| crate::paths::edge_label(heap, e))
-    })?;
+    let (&(class, name, ty), &count) = counts.iter().max_by_key(|(k, c)| (**c, std::cmp::Reverse(**k)))?;
+    let edge = if name == u32::MAX {
+        "[…]".to_owned()
+    } else {
+        // Find one edge with that key to label it.
+        members.iter().find_map(|&m| {
+            let (src, e) = crate::paths::first_retainer(heap, m)?;
+            (heap.class_key(src) == class && s.edges.name_or_index[e] == name && s.edge_type(e).0 == ty)
+                .then(|| crate::paths::edge_label(heap, e))
+        })?
+    };
     Some(CommonRetainer { class_name: heap.classes().key_name(class).to_owned(), edge, count })
 }
 

@@ -212,3 +212,37 @@ fn retainers_are_in_devtools_order_without_weak_or_root_edges() {
     // Distances decrease by one along DevTools' auto-expanded chain.
     assert!(path.windows(2).all(|w| w[0].object.distance < w[1].object.distance), "{}", format_path(&path));
 }
+
+/// Hand-built: two pairs of objects pointing at each other (cycles) with equal content form
+/// one cluster of 2 outermost copies; the level-by-level hash terminates on cycles.
+#[test]
+fn cyclic_copies_cluster_and_terminate() {
+    let mut b = common::Builder::default();
+    let root = b.node("synthetic", "", 1, 0);
+    let gc = b.node("synthetic", "(GC roots)", 3, 0);
+    let holder = b.node("object", "Holder", 5, 32);
+    b.edge(root, "element", "1", gc);
+    b.edge(gc, "element", "1", holder);
+    let mut tops = Vec::new();
+    for k in 0..2 {
+        let a = b.node("object", "Pair", 11 + 4 * k, 40);
+        let c = b.node("object", "Pair", 13 + 4 * k, 40);
+        let s = b.node("string", "same text", 101 + 2 * k, 24);
+        b.edge(a, "property", "other", c);
+        b.edge(c, "property", "other", a);
+        b.edge(a, "property", "label", s);
+        b.edge(c, "property", "label", s);
+        b.edge(holder, "element", &k.to_string(), a);
+        tops.push(a);
+    }
+    let heap = Heap::analyze(b.build());
+    let rep = find_duplicates(&heap, &DuplicateOptions { depth: 8, ..Default::default() });
+    assert_eq!(rep.clusters.len(), 1, "{:#?}", rep.clusters);
+    let c = &rep.clusters[0];
+    assert_eq!((c.class_name.as_str(), c.count), ("Pair", 2));
+    assert_eq!(c.example.id, 11);
+    assert_eq!(c.common_holder.as_ref().unwrap().id, 5);
+    assert_eq!(rep.strings.len(), 1);
+    assert_eq!((rep.strings[0].text.as_str(), rep.strings[0].count, rep.strings[0].wasted_size), ("same text", 2, 24));
+    assert_eq!(format_path(&c.example_path), "(GC roots) @3 [1] → Holder @5 [0] → Pair @11");
+}
