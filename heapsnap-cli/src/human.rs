@@ -81,6 +81,17 @@ pub fn clip(s: &str, max: usize) -> String {
     out
 }
 
+/// Cuts a long line from the left, keeping its end (the interesting end of a path).
+pub fn clip_left(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let mut out = String::from("…");
+    out.extend(s.chars().skip(n - max.saturating_sub(1)));
+    out
+}
+
 /// The terminal's width, or 100 when not a terminal or unknown.
 pub fn terminal_width() -> usize {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w: &usize| w >= 40).unwrap_or(100)

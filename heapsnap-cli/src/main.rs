@@ -39,6 +39,48 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// What grew between two snapshots, what is duplicated, and who holds it.
+    Diff {
+        /// The earlier (baseline) snapshot.
+        base: PathBuf,
+        /// The later snapshot.
+        spike: PathBuf,
+        /// How many findings, holders, clusters and classes to list (0 = all classes).
+        #[arg(short = 'n', long, default_value_t = 10)]
+        limit: usize,
+        /// Exit with status 1 when the total retained size grew by more than SIZE
+        /// (e.g. 50MB, 1.5GB, 64MiB, 10%).
+        #[arg(long, value_name = "SIZE", value_parser = commands::diff::parse_threshold)]
+        fail_on_growth: Option<commands::diff::Threshold>,
+        /// Skip the duplicate-object analysis (faster on huge snapshots).
+        #[arg(long)]
+        no_duplicates: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Objects with identical content (clusters of copies) and duplicate strings.
+    Duplicates {
+        file: PathBuf,
+        /// How many clusters and strings to list (0 = all).
+        #[arg(short = 'n', long, default_value_t = 20)]
+        limit: usize,
+        /// How many edges deep content is compared.
+        #[arg(long, default_value_t = 6)]
+        depth: usize,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// An object's retaining path from a GC root and its retainers (`heapsnap path FILE @123`).
+    Path {
+        file: PathBuf,
+        /// The object id, with or without `@`.
+        id: String,
+        /// How many retainers to list.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        limit: usize,
+        #[command(flatten)]
+        common: Common,
+    },
     /// The objects with the largest retained size.
     Top {
         file: PathBuf,
@@ -55,6 +97,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Summary { file, limit, common } => commands::summary::run(&file, limit, common),
         Command::Top { file, limit, common } => commands::top::run(&file, limit, common),
+        Command::Diff { base, spike, limit, fail_on_growth, no_duplicates, common } => commands::diff::run(
+            &base,
+            &spike,
+            commands::diff::Args { limit, fail_on_growth, no_duplicates },
+            common,
+        ),
+        Command::Duplicates { file, limit, depth, common } => commands::duplicates::run(&file, limit, depth, common),
+        Command::Path { file, id, limit, common } => commands::path::run(&file, &id, limit, common),
     };
     match result {
         Ok(code) => code,

@@ -7,9 +7,12 @@
 //! See ARCHITECTURE.md at the repository root.
 
 pub mod analysis;
+pub mod diff;
+pub mod duplicates;
 pub mod error;
 pub mod meta;
 pub mod parse;
+pub mod paths;
 pub mod snapshot;
 pub mod strings;
 

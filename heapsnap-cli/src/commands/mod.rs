@@ -1,3 +1,6 @@
+pub mod diff;
+pub mod duplicates;
+pub mod path;
 pub mod summary;
 pub mod top;
 

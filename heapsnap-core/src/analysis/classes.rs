@@ -104,6 +104,13 @@ pub fn shorten_tag_name(name: &str) -> Option<String> {
 
 /// Runs §4.1, §4.2 (infer + apply) and §4.4.
 pub fn calculate(s: &Snapshot, locations: &[Location]) -> Classes {
+    calculate_with(s, locations, None)
+}
+
+/// [`calculate`], but applying the given interface definitions instead of inferring this
+/// snapshot's own (the Comparison view's base side, §7: `aggregatesForDiff` applies the
+/// current snapshot's definitions).
+pub fn calculate_with(s: &Snapshot, locations: &[Location], interfaces: Option<&[InterfaceDefinition]>) -> Classes {
     let n = s.node_count();
     let mut names = Names::default();
     let hidden = names.intern("(system)");
@@ -149,7 +156,10 @@ pub fn calculate(s: &Snapshot, locations: &[Location]) -> Classes {
     }
     drop(by_string);
 
-    let interfaces = infer_interfaces(s);
+    let interfaces = match interfaces {
+        Some(defs) => defs.to_vec(),
+        None => infer_interfaces(s),
+    };
     apply_interfaces(s, &interfaces, &mut names, &mut class_of);
 
     // §4.4 keys. Locations: the last record per node wins (DevTools' Map.set).

@@ -226,6 +226,41 @@ impl Heap {
         &self.classes.interfaces
     }
 
+    /// This snapshot's class keys recomputed under other interface definitions (usually the
+    /// other snapshot's, as DevTools' Comparison view does for the base snapshot, §7). The
+    /// Heap's own classes are unchanged.
+    pub fn class_keys_under(&self, defs: &[InterfaceDefinition]) -> Classes {
+        classes::calculate_with(&self.snapshot, &self.snapshot.locations, Some(defs))
+    }
+
+    /// Whether node ids ascend with the ordinal (V8 writes them so); [`Heap::find_by_id`]
+    /// binary-searches then.
+    pub fn ids_sorted(&self) -> bool {
+        self.ids_sorted
+    }
+
+    /// One object as reports show it.
+    pub fn object_info(&self, n: u32) -> ObjectInfo {
+        let mut name = self.display_name(n);
+        if name.len() > 200 {
+            let mut cut = 199;
+            while !name.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            name.truncate(cut);
+            name.push('…');
+        }
+        ObjectInfo {
+            id: self.snapshot.node_id(n),
+            ty: self.snapshot.node_type_name(self.snapshot.node_type(n)).to_owned(),
+            name,
+            class_name: self.class_name(n).to_owned(),
+            self_size: self.shallow_size(n),
+            retained_size: self.retained_size(n),
+            distance: self.distance(n),
+        }
+    }
+
     /// §4.3 name of a single object.
     pub fn display_name(&self, n: u32) -> String {
         classes::display_name(&self.snapshot, n)
