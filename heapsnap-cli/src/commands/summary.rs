@@ -14,6 +14,8 @@ use crate::Common;
 #[derive(Serialize)]
 struct SummaryReport<'a> {
     file: String,
+    /// Bytes on disk (compressed size for `.gz`).
+    file_size: u64,
     nodes: usize,
     edges: usize,
     total_size: u64,
@@ -38,6 +40,7 @@ pub fn run(path: &Path, limit: usize, common: Common) -> Result<ExitCode, Error>
     let shown = if limit == 0 { classes.len() } else { limit.min(classes.len()) };
     let report = SummaryReport {
         file: path.display().to_string(),
+        file_size: loaded.file_size,
         nodes: heap.node_count(),
         edges: heap.snapshot().edge_count(),
         total_size: heap.total_size(),
