@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Error, Result, Section};
+use crate::error::Result;
 use crate::meta::{EdgeLayout, Header, NodeLayout, TypeNames};
 use crate::strings::StringTable;
 
@@ -261,107 +261,23 @@ impl Snapshot {
         self.header.extra_native_bytes.map(|b| b.max(0.0) as u64).unwrap_or(0)
     }
 
-    /// Builds a snapshot from already-split flat arrays, as the file lays them out. Used by
-    /// tests and by the chunked parser's final assembly; validates like the parser does.
-    pub fn from_flat(
-        header: Header,
-        nodes: &[u64],
-        edges: &[u64],
-        strings: StringTable,
-    ) -> Result<Snapshot> {
-        let layout = header.meta.node_layout()?;
-        let elayout = header.meta.edge_layout()?;
-        let type_names = header.meta.type_names()?;
-        let nf = layout.field_count;
-        let ef = elayout.field_count;
-        if nf == 0 || nodes.len() % nf != 0 {
-            return Err(Error::invalid(Section::Nodes, 0, "nodes length is not a multiple of node_fields"));
-        }
-        if ef == 0 || edges.len() % ef != 0 {
-            return Err(Error::invalid(Section::Edges, 0, "edges length is not a multiple of edge_fields"));
-        }
-        let n = nodes.len() / nf;
-        let m = edges.len() / ef;
-        let node_types: Vec<NodeType> =
-            type_names.node.iter().enumerate().map(|(i, s)| NodeType::from_name(s, i)).collect();
-        let edge_types: Vec<EdgeType> =
-            type_names.edge.iter().enumerate().map(|(i, s)| EdgeType::from_name(s, i)).collect();
-        let mut s = Snapshot {
+    /// Assembles a snapshot from parsed columns (layouts and type names come from the header).
+    pub fn from_columns(header: Header, nodes: NodeColumns, edges: EdgeColumns, strings: StringTable) -> Result<Snapshot> {
+        Ok(Snapshot {
+            node_layout: Some(header.meta.node_layout()?),
+            edge_layout: Some(header.meta.edge_layout()?),
+            type_names: header.meta.type_names()?,
             header,
-            type_names,
+            nodes,
+            edges,
             strings,
             ..Default::default()
-        };
-        let cols = &mut s.nodes;
-        cols.first_edge.reserve(n + 1);
-        cols.first_edge.push(0);
-        let mut edge_sum: u64 = 0;
-        for (o, rec) in nodes.chunks_exact(nf).enumerate() {
-            let t = rec[layout.ty] as usize;
-            let ty = *node_types.get(t).ok_or_else(|| {
-                Error::invalid(Section::Nodes, 0, format!("node {o} has type {t}, not in meta.node_types"))
-            })?;
-            cols.ty.push(ty);
-            cols.name.push(narrow(rec[layout.name], Section::Nodes, "name")?);
-            cols.id.push(narrow(rec[layout.id], Section::Nodes, "id")?);
-            let size = rec[layout.self_size];
-            if size >= u32::MAX as u64 {
-                cols.big_self_size.insert(o as u32, size);
-                cols.self_size.push(u32::MAX);
-            } else {
-                cols.self_size.push(size as u32);
-            }
-            edge_sum += rec[layout.edge_count];
-            if edge_sum > m as u64 {
-                return Err(Error::invalid(
-                    Section::Nodes,
-                    0,
-                    format!("node {o}'s edge_count runs past the {m} edges in the edges array"),
-                ));
-            }
-            cols.first_edge.push(edge_sum as u32);
-            if let Some(d) = layout.detachedness {
-                cols.detachedness.push(rec[d].min(255) as u8);
-            }
-        }
-        if edge_sum != m as u64 {
-            return Err(Error::invalid(
-                Section::Edges,
-                0,
-                format!("nodes' edge counts sum to {edge_sum} but the edges array holds {m} edges"),
-            ));
-        }
-        for (name, at) in &layout.extra {
-            let col = nodes.chunks_exact(nf).map(|r| r[*at] as u32).collect();
-            cols.extra.push((name.clone(), col));
-        }
-        let e = &mut s.edges;
-        for (i, rec) in edges.chunks_exact(ef).enumerate() {
-            let t = rec[elayout.ty] as usize;
-            e.ty.push(*edge_types.get(t).ok_or_else(|| {
-                Error::invalid(Section::Edges, 0, format!("edge {i} has type {t}, not in meta.edge_types"))
-            })?);
-            e.name_or_index.push(narrow(rec[elayout.name_or_index], Section::Edges, "name_or_index")?);
-            let to = rec[elayout.to_node];
-            if to % nf as u64 != 0 || to / nf as u64 >= n as u64 {
-                return Err(Error::invalid(
-                    Section::Edges,
-                    0,
-                    format!("edge {i} points to node index {to}, which is not a node of the {n}"),
-                ));
-            }
-            e.to.push((to / nf as u64) as u32);
-        }
-        for (name, at) in &elayout.extra {
-            let col = edges.chunks_exact(ef).map(|r| r[*at] as u32).collect();
-            e.extra.push((name.clone(), col));
-        }
-        s.node_layout = Some(layout);
-        s.edge_layout = Some(elayout);
-        Ok(s)
+        })
     }
-}
 
-fn narrow(v: u64, section: Section, field: &str) -> Result<u32> {
-    u32::try_from(v).map_err(|_| Error::invalid(section, 0, format!("{field} value {v} does not fit 32 bits")))
+    /// Builds a snapshot from already-split flat arrays, as the file lays them out (tests,
+    /// synthetic graphs). Validates exactly as the parser does, through the same record code.
+    pub fn from_flat(header: Header, nodes: &[u64], edges: &[u64], strings: StringTable) -> Result<Snapshot> {
+        crate::parse::from_flat(header, nodes, edges, strings)
+    }
 }

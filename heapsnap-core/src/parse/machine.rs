@@ -561,16 +561,7 @@ impl<'o> Machine<'o> {
         if self.whole.is_none() {
             strings = strings.rebacked(Arc::new(std::mem::take(&mut self.arena)));
         }
-        let mut snapshot = Snapshot {
-            node_layout: Some(header.meta.node_layout()?),
-            edge_layout: Some(header.meta.edge_layout()?),
-            type_names: header.meta.type_names()?,
-            header,
-            nodes,
-            edges,
-            strings,
-            ..Default::default()
-        };
+        let mut snapshot = Snapshot::from_columns(header, nodes, edges, strings)?;
         let missing = check_names(&snapshot, self.offset, self.opts.salvage)?;
         if missing > 0 || !self.strings_done {
             // Placeholders for every string index the file refers to but did not deliver.
@@ -732,13 +723,11 @@ fn locations(s: &Snapshot, flat: Vec<u64>, at: u64) -> Result<Vec<Location>> {
     if flat.len() % fields.len() != 0 {
         return Err(Error::invalid(Section::Locations, at, "locations do not hold whole records"));
     }
-    flat.chunks_exact(fields.len())
-        .map(|r| {
-            let node = r[oi] / nf;
-            if r[oi] % nf != 0 || node >= s.node_count() as u64 {
-                return Err(Error::invalid(Section::Locations, at, format!("location of a non-node index {}", r[oi])));
-            }
-            Ok(Location { node: node as u32, script_id: r[si] as u32, line: r[li] as u32, column: r[ci] as u32 })
-        })
-        .collect()
+    // DevTools keys locations by raw node index, so one that names no node is never looked
+    // up (its own test fixture has such an entry); we drop it the same way.
+    Ok(flat
+        .chunks_exact(fields.len())
+        .filter(|r| r[oi] % nf == 0 && r[oi] / nf < s.node_count() as u64)
+        .map(|r| Location { node: (r[oi] / nf) as u32, script_id: r[si] as u32, line: r[li] as u32, column: r[ci] as u32 })
+        .collect())
 }

@@ -118,6 +118,41 @@ pub fn check_bytes(bytes: &[u8]) -> (Status, Option<crate::Error>) {
     }
 }
 
+/// Builds a snapshot from flat arrays through the parser's record code (for
+/// [`Snapshot::from_flat`]).
+pub(crate) fn from_flat(
+    header: crate::Header,
+    nodes: &[u64],
+    edges: &[u64],
+    strings: crate::StringTable,
+) -> Result<Snapshot> {
+    use crate::error::{Error, Section};
+    use records::{Assembler, EdgeAppender, EdgeSchema, NodeAppender, NodeSchema};
+    let node_schema = NodeSchema::new(&header)?;
+    let nf = node_schema.field_count;
+    let mut node_sink = NodeAppender::new(node_schema, nodes.len() / nf);
+    let mut asm = Assembler::new(nf);
+    for &v in nodes {
+        asm.push(v, 0, &mut node_sink)?;
+    }
+    if !asm.is_aligned() {
+        return Err(Error::invalid(Section::Nodes, 0, "nodes do not hold whole records"));
+    }
+    let mut node_cols = node_sink.cols;
+    records::finish_nodes(&mut node_cols, Some((edges.len() / header.meta.edge_fields.len().max(1)) as u64), 0)?;
+    let edge_schema = EdgeSchema::new(&header, nf, node_cols.ty.len())?;
+    let ef = edge_schema.field_count;
+    let mut edge_sink = EdgeAppender::new(edge_schema, edges.len() / ef);
+    let mut asm = Assembler::new(ef);
+    for &v in edges {
+        asm.push(v, 0, &mut edge_sink)?;
+    }
+    if !asm.is_aligned() {
+        return Err(Error::invalid(Section::Edges, 0, "edges do not hold whole records"));
+    }
+    Snapshot::from_columns(header, node_cols, edge_sink.cols, strings)
+}
+
 /// A parser fed with successive chunks of a file (any sizes, split anywhere).
 pub struct ChunkedParser<'a> {
     machine: machine::Machine<'a>,

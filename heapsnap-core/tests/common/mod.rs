@@ -1,33 +1,12 @@
 #![allow(dead_code)]
 //! Test helpers: hand-built snapshots (`Snapshot::from_flat`) and committed testdata with DevTools' references.
 
-use heapsnap_core::snapshot::Location;
-use heapsnap_core::{Header, Snapshot, StringTable};
+use heapsnap_core::{Snapshot, StringTable};
 
+/// Parses snapshot JSON text with the real parser.
 pub fn from_json(text: &str) -> Snapshot {
-    let v: serde_json::Value = serde_json::from_str(text).unwrap();
-    let header: Header = serde_json::from_value(v["snapshot"].clone()).unwrap();
-    let nf = header.meta.node_fields.len() as u64;
-    let loc_fields: Vec<String> = header.meta.location_fields.clone().unwrap_or_default();
-    let nums = |k: &str| -> Vec<u64> {
-        v[k].as_array().map(|a| a.iter().map(|x| x.as_u64().unwrap()).collect()).unwrap_or_default()
-    };
-    let strings: Vec<String> = serde_json::from_value(v["strings"].clone()).unwrap();
-    let mut s = Snapshot::from_flat(header, &nums("nodes"), &nums("edges"), StringTable::from_strings(&strings)).unwrap();
-    let locs = nums("locations");
-    if !loc_fields.is_empty() {
-        let at = |f: &str| loc_fields.iter().position(|x| x == f).unwrap();
-        let (oi, si, li, ci) = (at("object_index"), at("script_id"), at("line"), at("column"));
-        for r in locs.chunks_exact(loc_fields.len()) {
-            s.locations.push(Location {
-                node: (r[oi] / nf) as u32,
-                script_id: r[si] as u32,
-                line: r[li] as u32,
-                column: r[ci] as u32,
-            });
-        }
-    }
-    s
+    heapsnap_core::parse::parse_bytes(std::sync::Arc::new(text.as_bytes().to_vec()), &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub const META: &str = r#"{"node_fields":["type","name","id","self_size","edge_count","detachedness"],"node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic","concatenated string","sliced string","symbol","bigint","object shape"],"string","number","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"],"location_fields":["object_index","script_id","line","column"]}"#;
