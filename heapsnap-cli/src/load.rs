@@ -43,22 +43,12 @@ fn progress_bar(total: u64, opts: &LoadOptions, label: &str) -> ProgressBar {
 
 /// Parses a file: mapped when plain, streamed when gzip-compressed (by extension).
 pub fn parse_file(path: &Path, opts: &LoadOptions) -> Result<(Snapshot, u64), Error> {
-    let file = File::open(path).map_err(|e| Error::io(&e))?;
-    let file_size = file.metadata().map_err(|e| Error::io(&e))?.len();
+    let file_size = std::fs::metadata(path).map_err(|e| Error::io(&e))?.len();
     let label = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let bar = progress_bar(file_size, opts, &format!("reading {label}"));
-    let gz = path.extension().is_some_and(|e| e == "gz");
-    let snapshot = if gz {
+    let snapshot = if is_gzip(path) {
         let mut parser = ChunkedParser::new(ParseOptions { salvage: opts.salvage, ..Default::default() });
-        let mut counted = flate2::read::GzDecoder::new(ProgressReader { inner: file, bar: &bar });
-        let mut buf = vec![0u8; 4 << 20];
-        loop {
-            let n = counted.read(&mut buf).map_err(|e| Error::io(&e))?;
-            if n == 0 {
-                break;
-            }
-            parser.push(&buf[..n])?;
-        }
+        stream(path, &mut parser, &bar)?;
         parser.finish()?
     } else {
         let progress = |done: u64, _total: u64| bar.set_position(done);
@@ -66,7 +56,39 @@ pub fn parse_file(path: &Path, opts: &LoadOptions) -> Result<(Snapshot, u64), Er
         parse::open(path, &popts)?
     };
     bar.finish_and_clear();
+    if snapshot.salvaged && !opts.quiet {
+        eprintln!(
+            "heapsnap: warning: {}: the strings section is missing or cut short; names are \
+             placeholders (<string N>), sizes and structure are exact",
+            path.display()
+        );
+    }
     Ok((snapshot, file_size))
+}
+
+pub fn is_gzip(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "gz")
+}
+
+/// Feeds a file to a chunked parser, decompressing `.gz` on the way; stops at the first error.
+pub fn stream(path: &Path, parser: &mut ChunkedParser, bar: &ProgressBar) -> Result<(), Error> {
+    let file = File::open(path).map_err(|e| Error::io(&e))?;
+    let counted = ProgressReader { inner: file, bar };
+    let mut reader: Box<dyn Read> =
+        if is_gzip(path) { Box::new(flate2::read::GzDecoder::new(counted)) } else { Box::new(counted) };
+    let mut buf = vec![0u8; 4 << 20];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(n) => n,
+            // A cut .gz file: what was decompressed so far is what the file holds.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => 0,
+            Err(e) => return Err(Error::io(&e)),
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        parser.push(&buf[..n])?;
+    }
 }
 
 /// Parses and analyzes a file, timing both stages.

@@ -26,6 +26,16 @@ pub struct Common {
     /// No progress output on stderr.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Accept a file whose nodes and edges are complete but whose strings are missing or cut
+    /// (a process killed while writing): names become placeholders, sizes stay exact.
+    #[arg(long, global = true)]
+    salvage: bool,
+}
+
+impl Common {
+    pub fn load_options(&self) -> load::LoadOptions {
+        load::LoadOptions { quiet: self.quiet, salvage: self.salvage }
+    }
 }
 
 #[derive(Subcommand)]
@@ -81,6 +91,13 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// What a (possibly truncated) file holds: header, how many nodes and edges, strings, and
+    /// where it ends. Exit status 0 when complete, 2 otherwise.
+    Check {
+        file: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
     /// The objects with the largest retained size.
     Top {
         file: PathBuf,
@@ -97,6 +114,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Summary { file, limit, common } => commands::summary::run(&file, limit, common),
         Command::Top { file, limit, common } => commands::top::run(&file, limit, common),
+        Command::Check { file, common } => commands::check::run(&file, common),
         Command::Diff { base, spike, limit, fail_on_growth, no_duplicates, common } => commands::diff::run(
             &base,
             &spike,
@@ -110,6 +128,14 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("heapsnap: {e}");
+            if e.kind == heapsnap_core::ErrorKind::Truncated {
+                let hint = if e.section == heapsnap_core::Section::Strings {
+                    "its nodes and edges are complete: --salvage reports sizes and structure with placeholder names"
+                } else {
+                    "`heapsnap check FILE` shows what it holds"
+                };
+                eprintln!("heapsnap: the file is truncated; {hint}");
+            }
             ExitCode::from(2)
         }
     }

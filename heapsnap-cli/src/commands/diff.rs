@@ -9,7 +9,7 @@ use heapsnap_core::Error;
 use serde::Serialize;
 
 use crate::human::{self, Table};
-use crate::load::{self, LoadOptions};
+use crate::load;
 use crate::Common;
 
 /// A growth threshold: absolute bytes, or a percentage of the base's total size.
@@ -67,7 +67,7 @@ pub struct Args {
 }
 
 pub fn run(base_path: &Path, spike_path: &Path, args: Args, common: Common) -> Result<ExitCode, Error> {
-    let lopts = LoadOptions { quiet: common.quiet, ..Default::default() };
+    let lopts = common.load_options();
     let a = load::load(base_path, &lopts)?;
     let b = load::load(spike_path, &lopts)?;
     let started = std::time::Instant::now();

@@ -9,7 +9,7 @@ use heapsnap_core::Error;
 use serde::Serialize;
 
 use crate::human::{self, Table};
-use crate::load::{self, LoadOptions};
+use crate::load;
 use crate::Common;
 
 #[derive(Serialize)]
@@ -21,7 +21,7 @@ struct Output<'a> {
 }
 
 pub fn run(path: &Path, limit: usize, depth: usize, common: Common) -> Result<ExitCode, Error> {
-    let loaded = load::load(path, &LoadOptions { quiet: common.quiet, ..Default::default() })?;
+    let loaded = load::load(path, &common.load_options())?;
     let heap = &loaded.heap;
     let opts = DuplicateOptions { limit, depth, ..Default::default() };
     let report = find_duplicates(heap, &opts);

@@ -1,3 +1,4 @@
+pub mod check;
 pub mod diff;
 pub mod duplicates;
 pub mod path;

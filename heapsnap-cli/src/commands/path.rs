@@ -9,7 +9,7 @@ use heapsnap_core::{Error, ErrorKind, Section};
 use serde::Serialize;
 
 use crate::human::{self, Table};
-use crate::load::{self, LoadOptions};
+use crate::load;
 use crate::Common;
 
 #[derive(Serialize)]
@@ -24,7 +24,7 @@ pub fn run(path: &Path, id: &str, limit: usize, common: Common) -> Result<ExitCo
         .trim_start_matches('@')
         .parse()
         .map_err(|_| Error::new(ErrorKind::Invalid, Section::Header, 0, format!("not an object id: {id}")))?;
-    let loaded = load::load(path, &LoadOptions { quiet: common.quiet, ..Default::default() })?;
+    let loaded = load::load(path, &common.load_options())?;
     let heap = &loaded.heap;
     let Some(n) = heap.find_by_id(id) else {
         eprintln!("heapsnap: no object @{id} in {}", path.display());

@@ -8,7 +8,7 @@ use heapsnap_core::Error;
 use serde::Serialize;
 
 use crate::human::{self, Table};
-use crate::load::{self, LoadOptions};
+use crate::load;
 use crate::Common;
 
 #[derive(Serialize)]
@@ -20,6 +20,8 @@ struct SummaryReport<'a> {
     edges: usize,
     total_size: u64,
     unreachable: usize,
+    /// Names are placeholders: the file's strings were missing or cut (`--salvage`).
+    salvaged: bool,
     statistics: Statistics,
     /// How many classes the snapshot has; `classes` may hold fewer (`-n`).
     class_count: usize,
@@ -34,7 +36,7 @@ struct Timing {
 }
 
 pub fn run(path: &Path, limit: usize, common: Common) -> Result<ExitCode, Error> {
-    let loaded = load::load(path, &LoadOptions { quiet: common.quiet, ..Default::default() })?;
+    let loaded = load::load(path, &common.load_options())?;
     let heap = &loaded.heap;
     let classes = heap.summary();
     let shown = if limit == 0 { classes.len() } else { limit.min(classes.len()) };
@@ -45,6 +47,7 @@ pub fn run(path: &Path, limit: usize, common: Common) -> Result<ExitCode, Error>
         edges: heap.snapshot().edge_count(),
         total_size: heap.total_size(),
         unreachable: heap.unreachable_count(),
+        salvaged: heap.snapshot().salvaged,
         statistics: heap.statistics(),
         class_count: classes.len(),
         classes: &classes[..shown],

@@ -8,7 +8,7 @@ use heapsnap_core::Error;
 use serde::Serialize;
 
 use crate::human::{self, Table};
-use crate::load::{self, LoadOptions};
+use crate::load;
 use crate::Common;
 
 #[derive(Serialize)]
@@ -19,7 +19,7 @@ struct TopReport {
 }
 
 pub fn run(path: &Path, limit: usize, common: Common) -> Result<ExitCode, Error> {
-    let loaded = load::load(path, &LoadOptions { quiet: common.quiet, ..Default::default() })?;
+    let loaded = load::load(path, &common.load_options())?;
     let heap = &loaded.heap;
     let report =
         TopReport { file: path.display().to_string(), total_size: heap.total_size(), objects: heap.top_objects(limit) };
