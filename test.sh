@@ -22,3 +22,12 @@ if [ -x "${HEAPSNAP_SHARED:-../shared}/conformance/devtools-reference.sh" ]; the
 else
   echo "skipped: ../shared/conformance not present (set HEAPSNAP_SHARED to run it)"
 fi
+
+step "MCP server end to end, driven by the official Python MCP SDK"
+cargo build --release --locked -p heapsnap-cli
+venv=target/py-venv
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import mcp" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r heapsnap-mcp/tests/requirements.txt
+fi
+"$venv/bin/python" heapsnap-mcp/tests/e2e.py "$PWD/target/release/heapsnap" "$PWD"

@@ -98,6 +98,17 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Serve the Model Context Protocol on stdin/stdout, so an AI agent can open snapshots and
+    /// ask what grew, what is duplicated and who holds it.
+    Mcp {
+        /// A directory or file the agent may open (repeatable). Default: the current directory.
+        #[arg(long, value_name = "PATH")]
+        allow: Vec<PathBuf>,
+        /// Replace string contents (values, not property or class names) by length and hash
+        /// in every answer, for agents backed by a third-party model.
+        #[arg(long)]
+        redact: bool,
+    },
     /// The objects with the largest retained size.
     Top {
         file: PathBuf,
@@ -115,6 +126,16 @@ fn main() -> ExitCode {
         Command::Summary { file, limit, common } => commands::summary::run(&file, limit, common),
         Command::Top { file, limit, common } => commands::top::run(&file, limit, common),
         Command::Check { file, common } => commands::check::run(&file, common),
+        Command::Mcp { allow, redact } => {
+            let allow = if allow.is_empty() { vec![PathBuf::from(".")] } else { allow };
+            return match heapsnap_mcp::serve_stdio(&heapsnap_mcp::Config { allow, redact }) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("heapsnap mcp: {e}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         Command::Diff { base, spike, limit, fail_on_growth, no_duplicates, common } => commands::diff::run(
             &base,
             &spike,
