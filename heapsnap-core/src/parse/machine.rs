@@ -126,6 +126,9 @@ pub struct Machine<'o> {
     trace_tree: Option<Vec<u8>>,
     /// Progress of the mapped fast path (bytes scanned).
     scanned: AtomicU64,
+    /// The header's counts exceed what the input can hold: the error to give if the arrays
+    /// disagree with the header.
+    overclaim: Option<Error>,
 }
 
 impl<'o> Machine<'o> {
@@ -150,6 +153,7 @@ impl<'o> Machine<'o> {
             locations: None,
             trace_tree: None,
             scanned: AtomicU64::new(0),
+            overclaim: None,
         }
     }
 
@@ -429,6 +433,9 @@ impl<'o> Machine<'o> {
         let header = self.header.as_ref().expect("nodes follow the header");
         let found = cols.ty.len() as u64;
         if found != header.node_count && !self.opts.salvage {
+            if let Some(e) = self.overclaim.take() {
+                return Err(e);
+            }
             return Err(Error::invalid(
                 Section::Nodes,
                 at,
@@ -436,7 +443,7 @@ impl<'o> Machine<'o> {
             ));
         }
         let announced = (!self.opts.salvage).then_some(header.edge_count);
-        finish_nodes(&mut cols, announced, at)?;
+        finish_nodes(&mut cols, announced, at).map_err(|e| self.overclaim.take().unwrap_or(e))?;
         if found == 0 {
             return Err(Error::invalid(Section::Nodes, at, "the snapshot has no nodes"));
         }
@@ -466,7 +473,7 @@ impl<'o> Machine<'o> {
                 let header: Header = serde_json::from_slice(&text).map_err(|e| {
                     Error::syntax(Section::Header, at - text.len() as u64, format!("unreadable header: {e}"))
                 })?;
-                self.check_header(&header, at)?;
+                self.overclaim = self.header_overclaims(&header, at);
                 self.node_schema = Some(NodeSchema::new(&header).map_err(|e| at_offset(e, at))?);
                 // Validate the edge layout now too, before anything big is read.
                 EdgeSchema::new(&header, 1, 0).map_err(|e| at_offset(e, at))?;
@@ -478,24 +485,17 @@ impl<'o> Machine<'o> {
         Ok(())
     }
 
-    /// Refuses header counts that a complete input cannot hold. Nothing is ever sized from
-    /// them beyond what the input can hold (see `reserve`), so when the input may be a
-    /// truncated file (chunks, or a map that does not end in `}`) the counts are let through
-    /// and the file's end gives the real diagnosis: how far it got.
-    fn check_header(&self, header: &Header, at: u64) -> Result<()> {
-        let Some(len) = self.total_len else { return Ok(()) };
-        let complete = self.whole.as_ref().is_some_and(|w| {
-            (**w).as_ref().iter().rev().find(|b| !is_ws(**b)) == Some(&b'}')
-        });
-        if !complete {
-            return Ok(());
-        }
+    /// Header counts a `len`-byte input cannot hold (every number takes at least a digit and
+    /// a separator), as an error to report if the arrays do not bear them out. Nothing is
+    /// sized from the counts beyond what the input can hold (see `reserve`), and a truncated
+    /// file is better diagnosed by how far it got than by a header it never finished backing.
+    fn header_overclaims(&self, header: &Header, at: u64) -> Option<Error> {
+        let len = self.total_len?;
         let nf = header.meta.node_fields.len().max(1) as u64;
         let ef = header.meta.edge_fields.len().max(1) as u64;
-        // Every number takes at least one digit and one separator.
         let need = header.node_count.saturating_mul(nf).saturating_add(header.edge_count.saturating_mul(ef));
-        if need.saturating_mul(2) > len.saturating_add(2) {
-            return Err(Error::new(
+        (need.saturating_mul(2) > len.saturating_add(2)).then(|| {
+            Error::new(
                 ErrorKind::TooLarge,
                 Section::Header,
                 at,
@@ -503,9 +503,8 @@ impl<'o> Machine<'o> {
                     "the header announces {} nodes and {} edges, more than a {len}-byte file can hold",
                     header.node_count, header.edge_count
                 ),
-            ));
-        }
-        Ok(())
+            )
+        })
     }
 
     /// Mapped fast path for `nodes`/`edges`: finds the closing `]`, plans record-aligned
