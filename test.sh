@@ -31,3 +31,24 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import mcp" 2>/dev/nu
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r heapsnap-mcp/tests/requirements.txt
 fi
 "$venv/bin/python" heapsnap-mcp/tests/e2e.py "$PWD/target/release/heapsnap" "$PWD"
+
+step "A redacted snapshot reads the same in DevTools (classes, Statistics, top objects)"
+dtr="${HEAPSNAP_SHARED:-../shared}/conformance/devtools-reference.sh"
+if [ -x "$dtr" ]; then
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  gunzip -c testdata/stampede-b.heapsnapshot.gz > "$tmp/original.heapsnapshot"
+  target/release/heapsnap redact --quiet "$tmp/original.heapsnapshot" "$tmp/redacted.heapsnapshot"
+  "$dtr" "$tmp/original.heapsnapshot" "$tmp/original.json" > /dev/null
+  "$dtr" "$tmp/redacted.heapsnapshot" "$tmp/redacted.json" > /dev/null
+  node -e '
+    const [a, b] = process.argv.slice(1).map(f => JSON.parse(require("fs").readFileSync(f, "utf8")));
+    for (const k of ["nodes", "edges", "total_size", "statistics", "classes", "top_objects"]) {
+      const strip = v => k === "top_objects" ? v.map(({name, ...rest}) => rest) : v;
+      if (JSON.stringify(strip(a[k])) !== JSON.stringify(strip(b[k]))) { console.error("redacted differs in " + k); process.exit(1); }
+    }
+    console.log("redacted snapshot: DevTools numbers identical");
+  ' "$tmp/original.json" "$tmp/redacted.json"
+  if grep -q "cart-svc:8080" "$tmp/redacted.heapsnapshot"; then echo "a string value survived redaction" >&2; exit 1; fi
+else
+  echo "skipped: ../shared/conformance not present"
+fi

@@ -109,6 +109,15 @@ enum Command {
         #[arg(long)]
         redact: bool,
     },
+    /// Write a copy safe to share: string contents (values, URLs, source text) replaced by
+    /// placeholders of the same length; class and property names, sizes and structure kept.
+    Redact {
+        input: PathBuf,
+        /// Output file (`.gz` to compress).
+        output: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
     /// The objects with the largest retained size.
     Top {
         file: PathBuf,
@@ -126,6 +135,7 @@ fn main() -> ExitCode {
         Command::Summary { file, limit, common } => commands::summary::run(&file, limit, common),
         Command::Top { file, limit, common } => commands::top::run(&file, limit, common),
         Command::Check { file, common } => commands::check::run(&file, common),
+        Command::Redact { input, output, common } => commands::redact::run(&input, &output, common),
         Command::Mcp { allow, redact } => {
             let allow = if allow.is_empty() { vec![PathBuf::from(".")] } else { allow };
             return match heapsnap_mcp::serve_stdio(&heapsnap_mcp::Config { allow, redact }) {

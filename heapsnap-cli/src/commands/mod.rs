@@ -2,6 +2,7 @@ pub mod check;
 pub mod diff;
 pub mod duplicates;
 pub mod path;
+pub mod redact;
 pub mod summary;
 pub mod top;
 
