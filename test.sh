@@ -52,3 +52,10 @@ if [ -x "$dtr" ]; then
 else
   echo "skipped: ../shared/conformance not present"
 fi
+
+step "Fuzz the parser for a bounded time (CI only; fuzz/run.sh SECONDS by hand)"
+if [ "${CI:-}" = "true" ]; then
+  fuzz/run.sh "${HEAPSNAP_FUZZ_SECONDS:-90}"
+else
+  echo "skipped outside CI (set CI=true, or run fuzz/run.sh)"
+fi

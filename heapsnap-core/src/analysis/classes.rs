@@ -369,7 +369,12 @@ fn cons_string_name(s: &Snapshot, n: u32) -> String {
     let mut stack = vec![n];
     let mut name = String::new();
     let mut len16 = 0usize;
-    while len16 < 1024 {
+    // DevTools stops at 1024 UTF-16 units only; a hostile file whose cons string contains
+    // itself (with empty parts) would then never stop, so the walk is also bounded in steps.
+    // V8's cons strings have non-empty parts, so real names never come near the step bound.
+    let mut steps = 0u32;
+    while len16 < 1024 && steps < 1 << 16 {
+        steps += 1;
         let Some(v) = stack.pop() else { break };
         if s.nodes.ty[v as usize] != NodeType::CONCATENATED_STRING {
             let part = s.node_name(v);
