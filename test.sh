@@ -59,3 +59,16 @@ if [ "${CI:-}" = "true" ]; then
 else
   echo "skipped outside CI (set CI=true, or run fuzz/run.sh)"
 fi
+
+step "Browser viewer end to end in headless Chromium (playwright-core)"
+heapsnap-wasm/build.sh
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    sudo_=""; [ "$(id -u)" = 0 ] || sudo_=sudo
+    $sudo_ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq chromium > /dev/null
+  else
+    echo "chromium not found at ${CHROMIUM:-/usr/bin/chromium}; install Debian's chromium package" >&2; exit 1
+  fi
+fi
+(cd heapsnap-wasm/e2e && npm ci --no-audit --no-fund --silent)
+node heapsnap-wasm/e2e/viewer.test.mjs

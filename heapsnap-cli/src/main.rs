@@ -118,6 +118,19 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Open the browser viewer on 127.0.0.1 with one snapshot (or a baseline and a spike)
+    /// preloaded; prints the address. Nothing is uploaded anywhere.
+    View {
+        /// One snapshot, or a baseline then a spike.
+        #[arg(required = true, num_args = 1..=2)]
+        files: Vec<PathBuf>,
+        /// Port (default: a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Directory of the built viewer (default: heapsnap-wasm/www of this source tree).
+        #[arg(long)]
+        assets: Option<PathBuf>,
+    },
     /// The objects with the largest retained size.
     Top {
         file: PathBuf,
@@ -135,6 +148,9 @@ fn main() -> ExitCode {
         Command::Summary { file, limit, common } => commands::summary::run(&file, limit, common),
         Command::Top { file, limit, common } => commands::top::run(&file, limit, common),
         Command::Check { file, common } => commands::check::run(&file, common),
+        Command::View { files, port, assets } => {
+            commands::view::run(&files, &assets.unwrap_or_else(commands::view::default_assets), port)
+        }
         Command::Redact { input, output, common } => commands::redact::run(&input, &output, common),
         Command::Mcp { allow, redact } => {
             let allow = if allow.is_empty() { vec![PathBuf::from(".")] } else { allow };

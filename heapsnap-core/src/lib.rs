@@ -13,6 +13,7 @@ pub mod error;
 pub mod meta;
 pub mod parse;
 pub mod paths;
+pub mod query;
 pub mod redact;
 pub mod snapshot;
 pub mod strings;

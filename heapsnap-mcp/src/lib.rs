@@ -1,7 +1,7 @@
 //! `heapsnap mcp`: a Model Context Protocol server (stdio) that lets an AI agent open heap
 //! snapshots and ask what grew, what is duplicated and who holds it.
 //!
-//! - [`tools`]: what each tool computes, over heapsnap-core, as bounded JSON.
+//! - [`tools`]: open snapshots by handle; answers come from `heapsnap_core::query`.
 //! - [`bounded`]: clipping and redaction of string contents before anything leaves.
 //! - [`access`]: which files an agent may open.
 //! This file only declares the tools (names, schemas, descriptions) and maps errors.
@@ -98,6 +98,8 @@ pub struct FindArgs {
     /// Text contained in string objects.
     pub string: Option<String>,
     pub limit: Option<usize>,
+    /// Index of the first match to return (paging).
+    pub offset: Option<usize>,
     pub redact: Option<bool>,
 }
 
@@ -213,7 +215,7 @@ impl HeapsnapServer {
         containing a text. Largest retained size first; returns the total count and the first `limit`.")]
     async fn find(&self, Parameters(a): Parameters<FindArgs>) -> Result<CallToolResult, ErrorData> {
         let o = self.open(&a.handle)?;
-        let v = tools::find(&o.heap, a.class.as_deref(), a.string.as_deref(), clamp(a.limit, 20)).map_err(fail)?;
+        let v = tools::find(&o.heap, a.class.as_deref(), a.string.as_deref(), a.offset.unwrap_or(0), clamp(a.limit, 20)).map_err(fail)?;
         self.answer(v, a.redact)
     }
 }

@@ -19,11 +19,11 @@ fn summary_find_inspect_and_retainers_agree_with_the_core() {
     assert_eq!(s["classes"][0]["count"], config.count);
     assert_eq!(s["classes"][0]["retained_size"], config.retained_size);
 
-    let f = tools::find(h, Some("Config"), None, 3).unwrap();
+    let f = tools::find(h, Some("Config"), None, 0, 3).unwrap();
     assert_eq!(f["count"], config.count);
     let sizes: Vec<u64> = f["objects"].as_array().unwrap().iter().map(|o| o["retained_size"].as_u64().unwrap()).collect();
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "largest first: {sizes:?}");
-    assert!(tools::find(h, None, None, 3).is_err());
+    assert!(tools::find(h, None, None, 0, 3).is_err());
 
     let id = f["objects"][1]["id"].as_u64().unwrap();
     let n = h.find_by_id(id as u32).unwrap();

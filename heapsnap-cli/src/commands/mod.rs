@@ -5,6 +5,7 @@ pub mod path;
 pub mod redact;
 pub mod summary;
 pub mod top;
+pub mod view;
 
 use std::io::Write;
 
