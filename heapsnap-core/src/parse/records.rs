@@ -17,6 +17,8 @@ enum NodeRole {
     EdgeCount,
     Detachedness,
     Extra(usize),
+    /// A repeated field name: DevTools reads the first occurrence, so do we.
+    Ignored,
 }
 
 /// How to read node records: each field's role and the file's type table.
@@ -36,7 +38,7 @@ impl NodeSchema {
         if layout.field_count == 0 {
             return Err(Error::invalid(Section::Header, 0, "meta.node_fields is empty"));
         }
-        let mut roles = vec![NodeRole::Extra(0); layout.field_count];
+        let mut roles = vec![NodeRole::Ignored; layout.field_count];
         for (k, (_, at)) in layout.extra.iter().enumerate() {
             roles[*at] = NodeRole::Extra(k);
         }
@@ -122,6 +124,7 @@ impl NodeSchema {
                 NodeRole::EdgeCount => node.edge_count = narrow(v, Section::Nodes, offset, "edge_count")?,
                 NodeRole::Detachedness => node.detachedness = v.min(255) as u8,
                 NodeRole::Extra(k) => extra[k] = v as u32,
+                NodeRole::Ignored => {}
             }
         }
         Ok(node)
