@@ -74,20 +74,10 @@ pub fn is_gzip(path: &Path) -> bool {
 pub fn stream(path: &Path, parser: &mut ChunkedParser, bar: &ProgressBar) -> Result<(), Error> {
     let file = File::open(path).map_err(|e| Error::io(&e))?;
     let counted = ProgressReader { inner: file, bar };
-    let mut reader: Box<dyn Read> =
-        if is_gzip(path) { Box::new(flate2::read::GzDecoder::new(counted)) } else { Box::new(counted) };
-    let mut buf = vec![0u8; 4 << 20];
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(n) => n,
-            // A cut .gz file: what was decompressed so far is what the file holds.
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => 0,
-            Err(e) => return Err(Error::io(&e)),
-        };
-        if n == 0 {
-            return Ok(());
-        }
-        parser.push(&buf[..n])?;
+    if is_gzip(path) {
+        parse::feed_reader(flate2::read::GzDecoder::new(counted), parser)
+    } else {
+        parse::feed_reader(counted, parser)
     }
 }
 

@@ -7,8 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use heapsnap_core::analysis::Heap;
-use heapsnap_core::parse::{self, ChunkedParser, ParseOptions};
-use heapsnap_core::Snapshot;
+use heapsnap_core::parse::{self, ParseOptions};
 use serde_json::{json, Value};
 
 pub use heapsnap_core::query::*;
@@ -48,30 +47,12 @@ impl Registry {
     }
 }
 
-/// Loads and analyzes a snapshot file (`.gz` streamed through the chunked parser).
+/// Loads and analyzes a snapshot file (plain or `.gz`).
 pub fn load(path: &Path) -> Result<Open, String> {
     let started = Instant::now();
-    let snapshot = read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let snapshot = parse::open(path, &ParseOptions::default()).map_err(|e| format!("{}: {e}", path.display()))?;
     let heap = Heap::analyze(snapshot);
     Ok(Open { path: path.display().to_string(), heap, load_ms: started.elapsed().as_millis() })
-}
-
-fn read(path: &Path) -> Result<Snapshot, heapsnap_core::Error> {
-    if path.extension().is_none_or(|e| e != "gz") {
-        return parse::open(path, &ParseOptions::default());
-    }
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| heapsnap_core::Error::io(&e))?;
-    let mut gz = flate2::read::GzDecoder::new(file);
-    let mut parser = ChunkedParser::new(ParseOptions::default());
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = gz.read(&mut buf).map_err(|e| heapsnap_core::Error::io(&e))?;
-        if n == 0 {
-            return parser.finish();
-        }
-        parser.push(&buf[..n])?;
-    }
 }
 
 pub fn opened(handle: &str, o: &Open) -> Value {

@@ -94,16 +94,42 @@ pub fn parse_bytes(bytes: Backing, opts: &ParseOptions) -> Result<Snapshot> {
     machine::Machine::run_whole(*opts, bytes)
 }
 
-/// Memory-maps and parses a file.
+/// Opens a snapshot file: memory-mapped and parsed in parallel, or, for a `.gz` file (with
+/// the `gzip` feature), decompressed as a stream into the chunked parser.
 #[cfg(feature = "mmap")]
 pub fn open(path: &std::path::Path, opts: &ParseOptions) -> Result<Snapshot> {
     let file = std::fs::File::open(path).map_err(|e| crate::Error::io(&e))?;
+    #[cfg(feature = "gzip")]
+    if path.extension().is_some_and(|e| e == "gz") {
+        let mut parser = ChunkedParser::new(*opts);
+        feed_reader(flate2::read::GzDecoder::new(file), &mut parser)?;
+        return parser.finish();
+    }
     // SAFETY: the map is read-only; a file truncated by another process while mapped would
     // fault (SIGBUS), as for every mmap reader; snapshots are not written to after capture.
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| crate::Error::io(&e))?;
     #[cfg(unix)]
     let _ = map.advise(memmap2::Advice::Sequential);
     parse_bytes(std::sync::Arc::new(map), opts)
+}
+
+/// Pushes everything `reader` yields into `parser`, stopping at the first parse error. A
+/// reader that ends abruptly (a cut `.gz`) ends the input there: what it delivered is what
+/// the file holds, and `finish` says how far that got.
+pub fn feed_reader(mut reader: impl std::io::Read, parser: &mut ChunkedParser) -> Result<()> {
+    let mut buf = vec![0u8; 4 << 20];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => 0,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(crate::Error::io(&e)),
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        parser.push(&buf[..n])?;
+    }
 }
 
 /// What a file holds, read to its end without stopping at the first problem in a section
