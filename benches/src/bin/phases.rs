@@ -1,0 +1,57 @@
+//! Time and memory of each phase on one snapshot file, for profiling:
+//! `cargo run --release -p heapsnap-benches --bin phases -- FILE`.
+//! Memory is read from /proc/self/status: RssAnon is the anonymous memory (the heap the
+//! program allocated), RssFile the pages of the mapped snapshot currently resident.
+
+use std::cell::{Cell, RefCell};
+use std::time::Instant;
+
+use heapsnap_benches::{memory, scan_commas};
+use heapsnap_core::analysis::{Heap, Phase};
+use heapsnap_core::parse::{self, ParseOptions};
+
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: phases FILE");
+    let bytes = std::fs::metadata(&path).expect("readable file").len();
+    let t = Instant::now();
+    let commas = scan_commas(std::path::Path::new(&path));
+    let scan = t.elapsed();
+    println!("file {path}: {:.1} MB; memchr comma scan {:.3} s ({commas} commas)", bytes as f64 / 1e6, scan.as_secs_f64());
+    let t = Instant::now();
+    let snapshot = parse::open(std::path::Path::new(&path), &ParseOptions::default()).expect("parses");
+    let parse_time = t.elapsed();
+    let m = memory();
+    println!("{:<22} {:>8.3} s   anon {:>6} MB  file {:>6} MB", "parse", parse_time.as_secs_f64(), m.0 >> 20, m.1 >> 20);
+    let last: RefCell<Option<(Phase, Instant)>> = RefCell::new(None);
+    let peak = Cell::new(0u64);
+    let report = |next: Option<Phase>| {
+        let now = Instant::now();
+        let m = memory();
+        peak.set(peak.get().max(m.0));
+        if let Some((phase, started)) = last.borrow_mut().take() {
+            println!(
+                "{:<22} {:>8.3} s   anon {:>6} MB  file {:>6} MB",
+                format!("{phase:?}"),
+                (now - started).as_secs_f64(),
+                m.0 >> 20,
+                m.1 >> 20
+            );
+        }
+        *last.borrow_mut() = next.map(|p| (p, now));
+    };
+    let t = Instant::now();
+    let heap = Heap::analyze_with(snapshot, &|p| report((p != Phase::Done).then_some(p)));
+    let analyze = t.elapsed();
+    let t = Instant::now();
+    let classes = heap.summary().len();
+    println!("{:<22} {:>8.3} s   ({classes} classes)", "summary", t.elapsed().as_secs_f64());
+    println!(
+        "total {:.3} s (parse {:.3} + analyze {:.3}); parse / comma scan = {:.1}x; anon at phase ends peaked at {} MB = {:.2} x file",
+        (parse_time + analyze).as_secs_f64(),
+        parse_time.as_secs_f64(),
+        analyze.as_secs_f64(),
+        parse_time.as_secs_f64() / scan.as_secs_f64(),
+        peak.get() >> 20,
+        peak.get() as f64 / bytes as f64
+    );
+}
