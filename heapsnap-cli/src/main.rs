@@ -115,6 +115,10 @@ enum Command {
         input: PathBuf,
         /// Output file (`.gz` to compress).
         output: PathBuf,
+        /// Also replace class, function and property names (except those DevTools' rules
+        /// read, like `Object` and `__proto__`); numbers stay the same, names become hashes.
+        #[arg(long)]
+        names: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -151,7 +155,7 @@ fn main() -> ExitCode {
         Command::View { files, port, assets } => {
             commands::view::run(&files, &assets.unwrap_or_else(commands::view::default_assets), port)
         }
-        Command::Redact { input, output, common } => commands::redact::run(&input, &output, common),
+        Command::Redact { input, output, names, common } => commands::redact::run(&input, &output, names, common),
         Command::Mcp { allow, redact } => {
             let allow = if allow.is_empty() { vec![PathBuf::from(".")] } else { allow };
             return match heapsnap_mcp::serve_stdio(&heapsnap_mcp::Config { allow, redact }) {

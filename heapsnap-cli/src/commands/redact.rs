@@ -12,7 +12,8 @@ use heapsnap_core::Error;
 use crate::load;
 use crate::Common;
 
-pub fn run(input: &Path, output: &Path, common: Common) -> Result<ExitCode, Error> {
+pub fn run(input: &Path, output: &Path, names: bool, common: Common) -> Result<ExitCode, Error> {
+    let opts = heapsnap_core::redact::RedactOptions { names };
     let io = |e: std::io::Error| Error::io(&e);
     let mut bytes = Vec::new();
     let file = std::fs::File::open(input).map_err(io)?;
@@ -26,12 +27,12 @@ pub fn run(input: &Path, output: &Path, common: Common) -> Result<ExitCode, Erro
     let out = BufWriter::new(std::fs::File::create(output).map_err(io)?);
     let stats = if load::is_gzip(output) {
         let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
-        let stats = heapsnap_core::redact::redact(&bytes, &snapshot, &mut gz)?;
+        let stats = heapsnap_core::redact::redact(&bytes, &snapshot, opts, &mut gz)?;
         gz.finish().map_err(io)?.flush().map_err(io)?;
         stats
     } else {
         let mut out = out;
-        let stats = heapsnap_core::redact::redact(&bytes, &snapshot, &mut out)?;
+        let stats = heapsnap_core::redact::redact(&bytes, &snapshot, opts, &mut out)?;
         out.flush().map_err(io)?;
         stats
     };
