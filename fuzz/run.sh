@@ -16,6 +16,10 @@ corpus=target/fuzz-corpus
 mkdir -p "$corpus"
 cp heapsnap-core/tests/fixtures/random/*.heapsnapshot heapsnap-core/tests/fixtures/*.heapsnapshot "$corpus"/ 2>/dev/null || true
 cp heapsnap-core/tests/fuzz_regressions/* "$corpus"/ 2>/dev/null || true
+# Real producers' layouts: the first 60 KB of each testdata snapshot (header, nodes, a cut).
+for f in testdata/*.heapsnapshot.gz; do
+  gunzip -c "$f" | head -c 60000 > "$corpus/$(basename "$f" .gz).head" || true
+done
 export RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$PWD/target/fuzz
 cd fuzz
 "$tools/bin/cargo-fuzz" run parse --sanitizer none --release "../$corpus" -- \
