@@ -64,7 +64,7 @@ def timed(cmd):
         err = p.stderr.read()
     if p.returncode != 0:
         raise RuntimeError(f"{cmd[0]} failed: {err[-2000:]}")
-    rss = int(err.strip().splitlines()[-1]) * 1024
+    rss = int(re.search(r"(\d+)\s*$", err).group(1)) * 1024  # GNU time's %M, printed last
     return seconds, rss, anon, out_file.read_text()
 
 

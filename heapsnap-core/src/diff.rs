@@ -412,13 +412,22 @@ pub fn growth_items(base: &Heap, spike: &Heap, top: usize, path_depth: usize) ->
 /// Clusters and strings that appeared or grew.
 pub fn duplicate_growth(base: &Heap, spike: &Heap, opts: &DuplicateOptions) -> (Vec<DuplicateGrowth>, Vec<StringGrowth>) {
     let wasted = |h: &Heap, m: &[u32]| -> u64 { m.iter().map(|&o| h.retained_size(o)).sum::<u64>() - h.retained_size(m[0]) };
-    let a: HashMap<u64, (u64, u64)> = duplicates::outer_clusters(base, opts.depth)
+    // Clusters are matched across snapshots by content hash. One hash can name several
+    // clusters of a snapshot (same content, different shallow sizes), so both sides are
+    // merged by hash first; otherwise one cluster would be compared with another's count.
+    let by_hash = |h: &Heap| -> HashMap<u64, Vec<u32>> {
+        let mut merged: HashMap<u64, Vec<u32>> = HashMap::new();
+        for (hash, members) in duplicates::outer_clusters(h, opts.depth) {
+            merged.entry(hash).or_default().extend(members);
+        }
+        merged
+    };
+    let a: HashMap<u64, (u64, u64)> =
+        by_hash(base).into_iter().map(|(h, m)| (h, (m.len() as u64, wasted(base, &m)))).collect();
+    let mut grown: Vec<(u64, Vec<u32>, u64, u64, i64)> = by_hash(spike)
         .into_iter()
-        .map(|(h, m)| (h, (m.len() as u64, wasted(base, &m))))
-        .collect();
-    let mut grown: Vec<(u64, Vec<u32>, u64, u64, i64)> = duplicates::outer_clusters(spike, opts.depth)
-        .into_iter()
-        .filter_map(|(h, m)| {
+        .filter_map(|(h, mut m)| {
+            m.sort_unstable();
             let (bc, bw) = a.get(&h).copied().unwrap_or((0, 0));
             let w = wasted(spike, &m);
             let delta = w as i64 - bw as i64;

@@ -246,3 +246,13 @@ fn cyclic_copies_cluster_and_terminate() {
     assert_eq!((rep.strings[0].text.as_str(), rep.strings[0].count, rep.strings[0].wasted_size), ("same text", 2, 24));
     assert_eq!(format_path(&c.example_path), "(GC roots) @3 [1] → Holder @5 [0] → Pair @11");
 }
+
+#[test]
+fn a_snapshot_compared_with_itself_has_no_growth() {
+    let h = common::heap("stampede-b");
+    let report = heapsnap_core::diff::diff(&h, &h, &heapsnap_core::diff::DiffOptions::default());
+    assert_eq!(report.total_growth, 0);
+    assert!(report.duplicates.is_empty(), "no duplicate cluster grew: {:?}", report.duplicates.iter().map(|d| (&d.cluster.class_name, d.base_count, d.cluster.count)).collect::<Vec<_>>());
+    assert!(report.duplicate_strings.is_empty());
+    assert!(report.classes.iter().all(|c| c.count_delta == 0 && c.size_delta == 0));
+}

@@ -72,7 +72,7 @@ function drawSummary() {
       el('td', { textContent: c.name }), el('td', { className: 'num', textContent: c.distance }),
       el('td', { className: 'num', textContent: count(c.count) }), el('td', { className: 'num', textContent: bytes(c.self_size) }),
       el('td', { className: 'num', textContent: bytes(c.retained_size) }));
-    tr.dataset.name = c.name;
+    Object.assign(tr.dataset, { name: c.name, count: c.count, selfSize: c.self_size, retainedSize: c.retained_size, distance: c.distance });
     tr.onclick = () => toggleInstances(tr, c.name);
     body.append(tr);
   }
