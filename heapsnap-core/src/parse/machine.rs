@@ -124,8 +124,6 @@ pub struct Machine<'o> {
     samples: Option<Vec<u64>>,
     locations: Option<Vec<u64>>,
     trace_tree: Option<Vec<u8>>,
-    /// Progress of the mapped fast path (bytes scanned).
-    scanned: AtomicU64,
     /// The header's counts exceed what the input can hold: the error to give if the arrays
     /// disagree with the header.
     overclaim: Option<Error>,
@@ -152,7 +150,6 @@ impl<'o> Machine<'o> {
             samples: None,
             locations: None,
             trace_tree: None,
-            scanned: AtomicU64::new(0),
             overclaim: None,
         }
     }
@@ -520,14 +517,14 @@ impl<'o> Machine<'o> {
             }
         };
         let target = std::mem::replace(&mut self.target, IntTarget::None);
-        self.scanned = AtomicU64::new(0);
+        let scanned = AtomicU64::new(0);
         let end = base + close as u64 + 1;
         match target {
             IntTarget::Nodes(app, _) => {
                 let schema = app.schema;
                 let (count, plan) = pieces::plan(body, base, schema.field_count, Section::Nodes)?;
                 let mut cols = schema.columns(0, count);
-                let big = scan_nodes(&schema, &mut cols, body, base, plan, &self.scanned, &progress)?;
+                let big = scan_nodes(&schema, &mut cols, body, base, plan, &scanned, &progress)?;
                 cols.big_self_size.extend(big);
                 self.set_nodes(cols, end)?;
             }
@@ -535,7 +532,7 @@ impl<'o> Machine<'o> {
                 let schema = app.schema;
                 let (count, plan) = pieces::plan(body, base, schema.field_count, Section::Edges)?;
                 let mut cols = schema.columns(0, count);
-                scan_edges(&schema, &mut cols, body, base, plan, &self.scanned, &progress)?;
+                scan_edges(&schema, &mut cols, body, base, plan, &scanned, &progress)?;
                 self.set_edges(cols, end)?;
             }
             _ => unreachable!("whole_array is only entered for nodes and edges"),
