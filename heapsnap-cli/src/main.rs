@@ -101,7 +101,8 @@ enum Command {
     /// Serve the Model Context Protocol on stdin/stdout, so an AI agent can open snapshots and
     /// ask what grew, what is duplicated and who holds it.
     Mcp {
-        /// A directory or file the agent may open (repeatable). Default: the current directory.
+        /// A directory or file the agent may open (repeatable). Default: the current directory
+        /// (none when that is the filesystem root, as when a desktop client starts the server).
         #[arg(long, value_name = "PATH")]
         allow: Vec<PathBuf>,
         /// Replace string contents (values, not property or class names) by length and hash
@@ -157,7 +158,6 @@ fn main() -> ExitCode {
         }
         Command::Redact { input, output, names, common } => commands::redact::run(&input, &output, names, common),
         Command::Mcp { allow, redact } => {
-            let allow = if allow.is_empty() { vec![PathBuf::from(".")] } else { allow };
             return match heapsnap_mcp::serve_stdio(&heapsnap_mcp::Config { allow, redact }) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

@@ -1,56 +1,50 @@
-//! Keeping answers small and safe for a model's context: long strings clipped, and with
-//! redaction, string *contents* (what a string object holds, duplicate-string texts) replaced
-//! by their length and a hash. Class names, property names and edge names stay: they are the
-//! program's shape, not its data.
+//! Keeping answers small for a model's context, whatever the snapshot's size: every list is
+//! cut by a `limit` (clamped to [`MAX_LIMIT`]) and paged by an `offset`, every string value is
+//! clipped to [`MAX_STRING`] characters, and an answer that still comes out larger than
+//! [`MAX_ANSWER_BYTES`] is refused with a message asking for a smaller `limit`.
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-/// Longest string value returned.
+pub use heapsnap_core::query::MAX_LIMIT;
+
+/// Longest string value returned, in characters.
 pub const MAX_STRING: usize = 200;
 
-/// V8 node types whose `name` is the string's content.
-const STRING_TYPES: [&str; 3] = ["string", "concatenated string", "sliced string"];
+/// Largest answer, in bytes of compact JSON (about 25k tokens).
+pub const MAX_ANSWER_BYTES: usize = 100_000;
 
-pub fn redacted(content: &str) -> String {
-    let hash = Sha256::digest(content.as_bytes());
-    let hex: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    format!("<string len={} sha256={hex}>", content.chars().count())
+/// `limit` or its default, within 1..=`max`.
+pub fn limit(asked: Option<usize>, default: usize, max: usize) -> usize {
+    asked.unwrap_or(default).clamp(1, max)
 }
 
-fn clip(s: &mut String) {
-    if s.chars().count() > MAX_STRING {
-        let cut: String = s.chars().take(MAX_STRING).collect();
-        *s = format!("{cut}…[{} chars]", s.chars().count());
-    }
-}
-
-/// Walks a report: redacts string contents when asked, clips every long string.
-pub fn bound(value: &mut Value, redact: bool) {
+/// Clips every long string in an answer, saying how long it was.
+pub fn clip_strings(value: &mut Value) {
     match value {
-        Value::Object(map) => {
-            if redact {
-                let is_string_object =
-                    map.get("type").and_then(Value::as_str).is_some_and(|t| STRING_TYPES.contains(&t));
-                let content_key = if is_string_object {
-                    Some("name")
-                } else if map.contains_key("example_id") {
-                    Some("text") // a duplicate-string group
-                } else {
-                    None
-                };
-                if let Some(Value::String(s)) = content_key.and_then(|k| map.get_mut(k)) {
-                    *s = redacted(s);
-                }
-            }
-            for v in map.values_mut() {
-                bound(v, redact);
+        Value::Object(map) => map.values_mut().for_each(clip_strings),
+        Value::Array(items) => items.iter_mut().for_each(clip_strings),
+        Value::String(s) => {
+            let chars = s.chars().count();
+            if chars > MAX_STRING {
+                let cut: String = s.chars().take(MAX_STRING).collect();
+                *s = format!("{cut}…[clipped, {chars} chars]");
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| bound(v, redact)),
-        Value::String(s) => clip(s),
         _ => {}
     }
+}
+
+/// The answer as compact JSON, or an error when it is too large to hand to a model.
+pub fn render(value: &Value) -> Result<String, String> {
+    let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
+    if text.len() > MAX_ANSWER_BYTES {
+        return Err(format!(
+            "the answer would be {} KB, more than the {} KB allowed; ask again with a smaller limit or depth",
+            text.len() / 1000,
+            MAX_ANSWER_BYTES / 1000
+        ));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -59,25 +53,18 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn redacts_contents_not_shape() {
-        let mut v = json!({
-            "objects": [
-                {"type": "string", "name": "Bearer sk-live-123", "class_name": "(string)"},
-                {"type": "object", "name": "Config", "class_name": "Config"}
-            ],
-            "strings": [{"text": "password=hunter2", "count": 3, "example_id": 7}],
-            "long": "x".repeat(500)
-        });
-        bound(&mut v, true);
-        assert_eq!(v["objects"][0]["name"], redacted("Bearer sk-live-123"));
-        assert!(v["objects"][0]["name"].as_str().unwrap().starts_with("<string len=18 sha256="));
-        assert_eq!(v["objects"][1]["name"], "Config");
-        assert_eq!(v["strings"][0]["text"], redacted("password=hunter2"));
-        assert!(v["long"].as_str().unwrap().ends_with("…[500 chars]"));
-        assert!(!v.to_string().contains("hunter2") && !v.to_string().contains("sk-live"));
+    fn clips_and_refuses_floods() {
+        let mut v = json!({"long": "é".repeat(500), "short": "ok", "list": ["x".repeat(201)]});
+        clip_strings(&mut v);
+        let long = v["long"].as_str().unwrap();
+        assert_eq!(long.chars().filter(|&c| c == 'é').count(), MAX_STRING);
+        assert!(long.ends_with("…[clipped, 500 chars]"));
+        assert_eq!(v["short"], "ok");
+        assert!(v["list"][0].as_str().unwrap().ends_with("[clipped, 201 chars]"));
+        assert!(render(&v).is_ok());
 
-        let mut kept = json!({"type": "string", "name": "visible"});
-        bound(&mut kept, false);
-        assert_eq!(kept["name"], "visible");
+        let flood = json!(vec!["y".repeat(150); 1000]);
+        assert!(render(&flood).unwrap_err().contains("smaller limit"));
+        assert_eq!((limit(None, 20, 200), limit(Some(0), 20, 200), limit(Some(10_000), 20, 200)), (20, 1, 200));
     }
 }

@@ -1,69 +1,56 @@
-//! The server's state: open snapshots by handle, and loading them. The answers themselves are
-//! heapsnap-core's bounded [`heapsnap_core::query`] functions, re-exported here.
-
-use std::collections::HashMap;
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Instant;
+//! What each tool answers, as plain functions of an analyzed heap (testable without MCP).
+//! The analysis is heapsnap-core's: the reports of `heapsnap_core::query` (shared with the
+//! browser viewer), which are those of `heapsnap --json`; this module only adds paging
+//! (`offset`) where the core function takes a `limit` alone.
 
 use heapsnap_core::analysis::Heap;
-use heapsnap_core::parse::{self, ParseOptions};
+use heapsnap_core::query;
 use serde_json::{json, Value};
 
-pub use heapsnap_core::query::*;
-
-pub struct Open {
-    pub path: String,
-    pub heap: Heap,
-    pub load_ms: u128,
+/// DevTools' Summary: classes by retained size, optionally filtered by name; plus totals and
+/// Statistics.
+pub fn summary(h: &Heap, filter: Option<&str>, offset: usize, limit: usize) -> Value {
+    let mut v = query::summary(h, offset + limit, filter);
+    drop_front(&mut v["classes"], offset);
+    v["offset"] = json!(offset);
+    v["edges"] = json!(h.snapshot().edge_count());
+    v["unreachable"] = json!(h.unreachable_count());
+    v
 }
 
-/// Open snapshots by handle (`s1`, `s2`, ...).
-#[derive(Default)]
-pub struct Registry {
-    open: HashMap<String, Arc<Open>>,
-    next: usize,
+/// The objects with the largest retained size.
+pub fn top_objects(h: &Heap, offset: usize, limit: usize) -> Value {
+    let mut v = query::top_objects(h, offset + limit);
+    drop_front(&mut v["objects"], offset);
+    v["offset"] = json!(offset);
+    v["total_size"] = json!(h.total_size());
+    v
 }
 
-impl Registry {
-    pub fn insert(&mut self, open: Open) -> (String, Arc<Open>) {
-        self.next += 1;
-        let handle = format!("s{}", self.next);
-        let open = Arc::new(open);
-        self.open.insert(handle.clone(), open.clone());
-        (handle, open)
+/// `heapsnap diff --json`'s report, with `limit` findings, holders, clusters, strings and
+/// class rows.
+pub fn diff(base: &Heap, spike: &Heap, limit: usize) -> Value {
+    query::diff(base, spike, limit)
+}
+
+/// `heapsnap duplicates --json`'s report, clusters and strings paged.
+pub fn duplicates(h: &Heap, offset: usize, limit: usize) -> Value {
+    let mut v = query::duplicates(h, offset + limit);
+    drop_front(&mut v["clusters"], offset);
+    drop_front(&mut v["strings"], offset);
+    v["offset"] = json!(offset);
+    v
+}
+
+pub use query::{find, inspect, node, path_to_root, retainers};
+
+/// The objects `id` alone keeps alive (its children in the dominator tree).
+pub fn dominated(h: &Heap, id: u64, offset: usize, limit: usize) -> Result<Value, String> {
+    query::dominated(h, id, offset, limit)
+}
+
+fn drop_front(list: &mut Value, n: usize) {
+    if let Value::Array(items) = list {
+        items.drain(..n.min(items.len()));
     }
-
-    pub fn get(&self, handle: &str) -> Result<Arc<Open>, String> {
-        self.open.get(handle).cloned().ok_or_else(|| {
-            let mut known: Vec<&String> = self.open.keys().collect();
-            known.sort();
-            format!("no open snapshot with handle {handle:?} (open: {known:?}); call open_snapshot first")
-        })
-    }
-
-    pub fn close(&mut self, handle: &str) -> Result<(), String> {
-        self.open.remove(handle).map(|_| ()).ok_or_else(|| format!("no open snapshot with handle {handle:?}"))
-    }
 }
-
-/// Loads and analyzes a snapshot file (plain or `.gz`).
-pub fn load(path: &Path) -> Result<Open, String> {
-    let started = Instant::now();
-    let snapshot = parse::open(path, &ParseOptions::default()).map_err(|e| format!("{}: {e}", path.display()))?;
-    let heap = Heap::analyze(snapshot);
-    Ok(Open { path: path.display().to_string(), heap, load_ms: started.elapsed().as_millis() })
-}
-
-pub fn opened(handle: &str, o: &Open) -> Value {
-    let h = &o.heap;
-    json!({
-        "handle": handle,
-        "path": o.path,
-        "nodes": h.node_count(),
-        "edges": h.snapshot().edge_count(),
-        "total_size": h.total_size(),
-        "load_ms": o.load_ms,
-    })
-}
-
