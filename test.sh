@@ -30,7 +30,7 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import mcp" 2>/dev/nu
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r heapsnap-mcp/tests/requirements.txt
 fi
-"$venv/bin/python" heapsnap-mcp/tests/e2e.py "$PWD/target/release/heapsnap" "$PWD"
+"$venv/bin/python" heapsnap-mcp/tests/e2e.py "${CARGO_TARGET_DIR:-$PWD/target}/release/heapsnap" "$PWD"
 
 step "A redacted snapshot reads the same in DevTools (classes, Statistics, top objects)"
 dtr="${HEAPSNAP_SHARED:-../shared}/conformance/devtools-reference.sh"
