@@ -117,7 +117,7 @@ pub struct DiffArgs {
     pub baseline: String,
     /// Handle of the later snapshot, the one with more memory.
     pub spike: String,
-    /// How many findings, holders, duplicate clusters, strings and class rows. Default 10, at most 50.
+    /// How many findings, holders, duplicate clusters, strings and class rows. Default 10, at most 25.
     pub limit: Option<usize>,
     /// Replace string contents by length and hash in this answer.
     pub redact: Option<bool>,
@@ -296,7 +296,7 @@ impl HeapsnapServer {
             (Ok(b), Ok(s)) => (b, s),
             (Err(e), _) | (_, Err(e)) => return self.reply(Err(e), &[], None),
         };
-        let limit = limit(a.limit, 10, 50);
+        let limit = limit(a.limit, 10, 25);
         let key = (base.handle.clone(), spike.handle.clone(), limit);
         let cached = self.registry.lock().unwrap_or_else(|p| p.into_inner()).cached_diff(&key);
         let report = match cached {
