@@ -152,30 +152,18 @@ pub(crate) fn from_flat(
     edges: &[u64],
     strings: crate::StringTable,
 ) -> Result<Snapshot> {
-    use crate::error::{Error, Section};
-    use records::{Assembler, EdgeAppender, EdgeSchema, NodeAppender, NodeSchema};
+    use crate::error::Section;
+    use records::{EdgeAppender, EdgeSchema, NodeAppender, NodeSchema};
     let node_schema = NodeSchema::new(&header)?;
     let nf = node_schema.field_count;
     let mut node_sink = NodeAppender::new(node_schema, nodes.len() / nf);
-    let mut asm = Assembler::new(nf);
-    for &v in nodes {
-        asm.push(v, 0, &mut node_sink)?;
-    }
-    if !asm.is_aligned() {
-        return Err(Error::invalid(Section::Nodes, 0, "nodes do not hold whole records"));
-    }
+    records::push_records(nodes, nf, &mut node_sink, Section::Nodes)?;
     let mut node_cols = node_sink.cols;
     records::finish_nodes(&mut node_cols, Some((edges.len() / header.meta.edge_fields.len().max(1)) as u64), 0)?;
     let edge_schema = EdgeSchema::new(&header, nf, node_cols.ty.len())?;
     let ef = edge_schema.field_count;
     let mut edge_sink = EdgeAppender::new(edge_schema, edges.len() / ef);
-    let mut asm = Assembler::new(ef);
-    for &v in edges {
-        asm.push(v, 0, &mut edge_sink)?;
-    }
-    if !asm.is_aligned() {
-        return Err(Error::invalid(Section::Edges, 0, "edges do not hold whole records"));
-    }
+    records::push_records(edges, ef, &mut edge_sink, Section::Edges)?;
     Snapshot::from_columns(header, node_cols, edge_sink.cols, strings)
 }
 

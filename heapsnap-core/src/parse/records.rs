@@ -398,3 +398,16 @@ impl Assembler {
         self.filled == 0
     }
 }
+
+/// Hands already-split values to a sink as records of `width`; the values must hold whole
+/// records.
+pub fn push_records(values: &[u64], width: usize, sink: &mut impl RecordSink, section: Section) -> Result<()> {
+    let mut records = Assembler::new(width);
+    for &v in values {
+        records.push(v, 0, sink)?;
+    }
+    if !records.is_aligned() {
+        return Err(Error::invalid(section, 0, format!("the {section} values do not make whole records")));
+    }
+    Ok(())
+}
