@@ -83,11 +83,7 @@ impl Redactor {
                 }
             }
             Value::Array(items) => items.iter_mut().for_each(|v| self.redact(v, heaps)),
-            Value::String(s) => {
-                if s.contains('\'') {
-                    *s = self.redact_labels(s, heaps);
-                }
-            }
+            Value::String(s) if s.contains('\'') => *s = self.redact_labels(s, heaps),
             _ => {}
         }
     }
