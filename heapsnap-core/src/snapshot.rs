@@ -60,6 +60,11 @@ impl NodeType {
         }
     }
 
+    /// `len` × [`NodeType::HIDDEN`] (code 0), without writing them.
+    pub fn zeroed_column(len: usize) -> Vec<NodeType> {
+        zeroed_codes(len)
+    }
+
     pub fn is_string(self) -> bool {
         matches!(self, Self::STRING | Self::CONCATENATED_STRING | Self::SLICED_STRING)
     }
@@ -92,10 +97,25 @@ impl EdgeType {
         }
     }
 
+    /// `len` × [`EdgeType::CONTEXT`] (code 0), without writing them.
+    pub fn zeroed_column(len: usize) -> Vec<EdgeType> {
+        zeroed_codes(len)
+    }
+
     /// Element and hidden edges carry a number; every other type a string index.
     pub fn has_string_name(self) -> bool {
         !matches!(self, Self::ELEMENT | Self::HIDDEN)
     }
+}
+
+/// A zeroed `Vec` of a one-byte code type, from the allocator's zeroed memory (which large
+/// allocations get as untouched pages) rather than by writing every byte.
+fn zeroed_codes<T: Copy>(len: usize) -> Vec<T> {
+    const { assert!(std::mem::size_of::<T>() == 1 && std::mem::align_of::<T>() == 1) };
+    let mut bytes = std::mem::ManuallyDrop::new(vec![0u8; len]);
+    // SAFETY: T is a one-byte `repr(transparent)` wrapper of u8 (checked size and alignment,
+    // callers below), so the allocation's layout and the all-zero contents are valid for T.
+    unsafe { Vec::from_raw_parts(bytes.as_mut_ptr().cast::<T>(), bytes.len(), bytes.capacity()) }
 }
 
 /// Node columns, one entry per node ordinal.

@@ -162,18 +162,24 @@ pub fn calculate_with(s: &Snapshot, locations: &[Location], interfaces: Option<&
     };
     apply_interfaces(s, &interfaces, &mut names, &mut class_of);
 
-    // §4.4 keys. Locations: the last record per node wins (DevTools' Map.set).
+    // §4.4 keys. Locations: the last record per node wins (DevTools' Map.set), so a stable
+    // sort by node and a cursor that moves with the ordinal, taking each node's last record.
     let mut locs: Vec<&Location> = locations.iter().collect();
     locs.sort_by_key(|l| l.node);
-    let location_of = |o: u32| -> Option<(u32, u32, u32)> {
-        let i = locs.partition_point(|l| l.node <= o);
-        (i > 0 && locs[i - 1].node == o).then(|| (locs[i - 1].script_id, locs[i - 1].line, locs[i - 1].column))
-    };
+    let mut next_loc = 0usize;
     let mut keys: Vec<ClassKey> = Vec::new();
     let mut key_by_name = vec![u32::MAX; names.texts.len()];
     let mut key_by_loc: HashMap<ClassKey, u32> = HashMap::new();
     for (o, c) in class_of.iter_mut().enumerate() {
-        let loc = if s.nodes.ty[o] == NodeType::OBJECT && !locs.is_empty() { location_of(o as u32) } else { None };
+        let mut loc = None;
+        while next_loc < locs.len() && locs[next_loc].node as usize <= o {
+            let l = locs[next_loc];
+            if l.node as usize == o {
+                loc = Some((l.script_id, l.line, l.column));
+            }
+            next_loc += 1;
+        }
+        let loc = loc.filter(|_| s.nodes.ty[o] == NodeType::OBJECT);
         let key = match loc {
             None => {
                 let slot = &mut key_by_name[*c as usize];

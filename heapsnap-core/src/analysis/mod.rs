@@ -1,11 +1,11 @@
 //! DevTools-equal analysis over a [`crate::Snapshot`]: [`Heap::analyze`] runs Chrome
 //! DevTools' heap snapshot pipeline (`HeapSnapshot.initialize`, spec §3) in its order:
 //!
-//! 1. retainers (reverse CSR, §3.1)      6. dominators (LT on G1, §3.7)
-//! 2. DOM state + "Detached " (§3.2)     7. retained sizes, dominated index (§3.8–3.9)
-//! 3. flags incl. pageObject (§3.3)      8. distances (§3.6)
-//! 4. essential-edge bitmap (§3.4)       9. class names, interfaces, class keys (§4)
-//! 5. shallow-size transfer (§3.5)      10. statistics (§8)
+//! 1. retainers (reverse CSR, §3.1)      6. dominators (LT on G1, §3.7), and beside them
+//! 2. DOM state + "Detached " (§3.2)        distances (§3.6) then class names, interfaces,
+//! 3. flags incl. pageObject (§3.3)         class keys (§4), which depend on neither
+//! 4. essential-edge bitmap (§3.4)       7. retained sizes, dominated index (§3.8–3.9)
+//! 5. shallow-size transfer (§3.5)       8. statistics (§8)
 //!
 //! # Peak memory per phase (N nodes, E edges; beyond the Snapshot itself)
 //! Kept for the Heap's lifetime: retainers 4(N+1)+8E, essential bits E/8, flags N, DOM state N,
@@ -61,11 +61,11 @@ pub enum Phase {
     Flags,
     EssentialEdges,
     ShallowSizeTransfer,
+    /// The dominator tree, with distances and class names computed alongside (on another
+    /// thread when there is one).
     Dominators,
     RetainedSizes,
     DominatedNodes,
-    Distances,
-    ClassNames,
     Statistics,
     Done,
 }
@@ -125,18 +125,22 @@ impl Heap {
         if has_user_roots {
             transfer::transfer(&mut snapshot);
         }
+        // Distances and class names need neither dominators nor each other's results: they
+        // run on the second core while the (sequential) dominator tree is built.
         progress(Phase::Dominators);
-        let d = dominators::compute(&snapshot, &retainers, &essential);
+        let (d, (distances, classes)) = util::join(
+            || dominators::compute(&snapshot, &retainers, &essential),
+            || {
+                let distances = distances::calculate(&snapshot, &mut weak_maps);
+                (distances, classes::calculate(&snapshot, &snapshot.locations))
+            },
+        );
+        drop(weak_maps);
         progress(Phase::RetainedSizes);
         let retained = dominators::retained_sizes(&snapshot, &d.dom, &d.order);
         drop(d.order);
         progress(Phase::DominatedNodes);
         let (dominated_first, dominated) = dominators::dominated_index(&d.dom, snapshot.root());
-        progress(Phase::Distances);
-        let distances = distances::calculate(&snapshot, &mut weak_maps);
-        drop(weak_maps);
-        progress(Phase::ClassNames);
-        let classes = classes::calculate(&snapshot, &snapshot.locations);
         progress(Phase::Statistics);
         let total = retained[snapshot.root() as usize] + snapshot.extra_native_bytes();
         let statistics = statistics::calculate(&snapshot, &retainers, total);

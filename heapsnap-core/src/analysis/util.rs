@@ -119,3 +119,16 @@ mod tests {
         assert_eq!(format_property_name("a\"b"), "\"a\\\"b\"");
     }
 }
+
+/// Runs `a` and `b` on two threads when the crate is built with `parallel`, one after the
+/// other otherwise (wasm).
+pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::join(a, b)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (a(), b())
+    }
+}

@@ -3,7 +3,8 @@
 //! (a browser's `File.stream()`, a gzip decoder), through one resumable state machine.
 //!
 //! - [`machine`]: the top-level state machine (sections, order, counts, completeness).
-//! - [`ints`]: the resumable scanner of unsigned-integer arrays, the hot loop.
+//! - [`fast`]: the SWAR fast path for records laid out as V8 writes them, the hot loop.
+//! - [`ints`]: the resumable scanner of unsigned-integer arrays (any layout, every error).
 //! - [`pieces`]: record-aligned parallel split of a mapped `nodes`/`edges` array.
 //! - [`records`]: node/edge records to columns, by the roles the file's `meta` names.
 //! - [`json`]: the `strings` list and values we only delimit (header, `trace_tree`).
@@ -11,6 +12,7 @@
 //! Nothing is allocated from the header's counts before they are checked against the input
 //! size; every error names the section and byte offset.
 
+mod fast;
 mod ints;
 mod json;
 mod machine;

@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, Result, Section};
+use crate::parse::fast;
 use crate::parse::ints::IntScanner;
 use crate::parse::json::is_ws;
 use crate::parse::records::{Assembler, RecordSink};
@@ -95,10 +96,13 @@ pub fn scan<S: RecordSink + Send>(
     let run = |(k, (piece, mut sink)): (usize, (Piece, S))| -> Result<S> {
         let bytes = &body[piece.bytes.clone()];
         let at = base + piece.bytes.start as u64;
-        let mut scanner = if k == 0 { IntScanner::new(section) } else { IntScanner::at_value(section) };
+        // The fast path reads what has V8's exact layout; the general scanner the rest.
+        let fast = fast::records(bytes, at, width, &mut sink)?;
+        let mut scanner =
+            if k == 0 && fast == 0 { IntScanner::new(section) } else { IntScanner::at_value(section) };
         let mut records = Assembler::new(width);
         let mut push = |v, off| records.push(v, off, &mut sink);
-        scanner.feed(bytes, at, &mut push)?;
+        scanner.feed(&bytes[fast..], at + fast as u64, &mut push)?;
         if k == last {
             scanner.finish_piece(at + bytes.len() as u64, &mut push)?;
         } else if !scanner.expects_value() {

@@ -78,16 +78,19 @@ impl NodeSchema {
         };
         cols.first_edge.push(0);
         if len > 0 {
-            cols.ty.resize(len, NodeType::HIDDEN);
-            cols.name.resize(len, 0);
-            cols.id.resize(len, 0);
-            cols.self_size.resize(len, 0);
-            cols.first_edge.resize(len + 1, 0);
+            // Zeroed allocations, not `resize`: large ones are fresh pages the parallel scan
+            // pages in, and a column written only where nonzero (`trace_node_id`,
+            // `detachedness` are mostly 0) may never be paged in at all.
+            cols.ty = NodeType::zeroed_column(len);
+            cols.name = vec![0; len];
+            cols.id = vec![0; len];
+            cols.self_size = vec![0; len];
+            cols.first_edge = vec![0; len + 1];
             if self.has_detachedness {
-                cols.detachedness.resize(len, 0);
+                cols.detachedness = vec![0; len];
             }
             for (_, col) in &mut cols.extra {
-                col.resize(len, 0);
+                *col = vec![0; len];
             }
         }
         cols
@@ -169,11 +172,15 @@ impl RecordSink for NodeSlices<'_> {
             self.big_sizes.push(((self.first + i) as u32, node.self_size));
         }
         self.counts[i] = node.edge_count;
-        if let Some(d) = self.detachedness.get_mut(i) {
-            *d = node.detachedness;
+        if node.detachedness != 0 {
+            if let Some(d) = self.detachedness.get_mut(i) {
+                *d = node.detachedness;
+            }
         }
         for (col, &v) in self.extra.iter_mut().zip(&self.extra_buf) {
-            col[i] = v;
+            if v != 0 {
+                col[i] = v;
+            }
         }
         self.written += 1;
         Ok(())
@@ -259,6 +266,8 @@ pub struct EdgeSchema {
     /// For checking `to_node`: the node record width and count.
     node_fields: u64,
     node_count: u64,
+    /// ⌈2^64 / node_fields⌉, for [`EdgeSchema::node_ordinal`].
+    node_reciprocal: u64,
 }
 
 impl EdgeSchema {
@@ -277,6 +286,7 @@ impl EdgeSchema {
             extra: layout.extra,
             node_fields: node_fields as u64,
             node_count: node_count as u64,
+            node_reciprocal: (u64::MAX / node_fields.max(1) as u64).wrapping_add(1),
         })
     }
 
@@ -288,11 +298,11 @@ impl EdgeSchema {
             extra: self.extra.iter().map(|(n, _)| (n.clone(), Vec::with_capacity(edges))).collect(),
         };
         if len > 0 {
-            cols.ty.resize(len, EdgeType::CONTEXT);
-            cols.name_or_index.resize(len, 0);
-            cols.to.resize(len, 0);
+            cols.ty = EdgeType::zeroed_column(len);
+            cols.name_or_index = vec![0; len];
+            cols.to = vec![0; len];
             for (_, col) in &mut cols.extra {
-                col.resize(len, 0);
+                *col = vec![0; len];
             }
         }
         cols
@@ -306,14 +316,27 @@ impl EdgeSchema {
         })?;
         let name = narrow(rec[self.name_or_index], Section::Edges, offset, "edge name_or_index")?;
         let to = rec[self.to_node];
-        if to % self.node_fields != 0 || to / self.node_fields >= self.node_count {
+        let ordinal = self.node_ordinal(to);
+        if ordinal.is_none_or(|n| n >= self.node_count) {
             return Err(Error::invalid(
                 Section::Edges,
                 offset,
                 format!("edge to_node {to} is not the index of one of the {} nodes", self.node_count),
             ));
         }
-        Ok((ty, name, (to / self.node_fields) as u32))
+        Ok((ty, name, ordinal.unwrap_or(0) as u32))
+    }
+
+    /// `to / node_fields` if it divides evenly. Once per edge, so by multiplying with the
+    /// divisor's reciprocal (`node_reciprocal`) rather than dividing: exact for every
+    /// `to < 2^48` when `2 ≤ node_fields < 2^8`; larger values are beyond any node anyway.
+    #[inline]
+    fn node_ordinal(&self, to: u64) -> Option<u64> {
+        if to >= 1 << 48 || !(2..1 << 8).contains(&self.node_fields) {
+            return (to % self.node_fields == 0).then(|| to / self.node_fields);
+        }
+        let q = ((to as u128 * self.node_reciprocal as u128) >> 64) as u64;
+        (q * self.node_fields == to).then_some(q)
     }
 }
 
@@ -338,7 +361,9 @@ impl RecordSink for EdgeSlices<'_> {
         self.name_or_index[i] = name;
         self.to[i] = to;
         for (col, (_, at)) in self.extra.iter_mut().zip(&self.schema.extra) {
-            col[i] = rec[*at] as u32;
+            if rec[*at] != 0 {
+                col[i] = rec[*at] as u32;
+            }
         }
         self.written += 1;
         Ok(())
@@ -410,4 +435,42 @@ pub fn push_records(values: &[u64], width: usize, sink: &mut impl RecordSink, se
         return Err(Error::invalid(section, 0, format!("the {section} values do not make whole records")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(node_fields: u64) -> EdgeSchema {
+        EdgeSchema {
+            field_count: 3,
+            ty: 0,
+            name_or_index: 1,
+            to_node: 2,
+            types: Vec::new(),
+            extra: Vec::new(),
+            node_fields,
+            node_count: u64::MAX,
+            node_reciprocal: (u64::MAX / node_fields).wrapping_add(1),
+        }
+    }
+
+    #[test]
+    fn node_ordinal_equals_division() {
+        let mut values: Vec<u64> = (0..5000).collect();
+        values.extend([(1 << 48) - 1, 1 << 48, u64::MAX, u32::MAX as u64 * 7, 999_999_999_999_999]);
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x >> (x % 40 + 16));
+        }
+        for d in 1..=300u64 {
+            let s = schema(d);
+            for &v in &values {
+                assert_eq!(s.node_ordinal(v), (v % d == 0).then(|| v / d), "{v} / {d}");
+            }
+        }
+    }
 }
