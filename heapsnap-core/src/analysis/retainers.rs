@@ -54,30 +54,9 @@ impl Retainers {
     }
 }
 
-/// Per-target edge counts (len n + 1, last slot 0). Split over threads with `parallel`.
+/// Per-target edge counts (len n + 1, last slot 0). One pass on one thread: per-thread count
+/// arrays would cost more in fresh memory (4N each) than they save in time.
 fn count_targets(to: &[u32], n: usize) -> Vec<u32> {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        let threads = rayon::current_num_threads();
-        if threads > 1 && to.len() > 1 << 22 {
-            // One private count array per chunk, then a parallel sum over node ranges.
-            let chunk = to.len().div_ceil(threads);
-            let parts: Vec<Vec<u32>> = to
-                .par_chunks(chunk)
-                .map(|c| {
-                    let mut v = vec![0u32; n + 1];
-                    for &t in c {
-                        v[t as usize] += 1;
-                    }
-                    v
-                })
-                .collect();
-            let mut out = vec![0u32; n + 1];
-            out.par_iter_mut().enumerate().for_each(|(i, o)| *o = parts.iter().map(|p| p[i]).sum());
-            return out;
-        }
-    }
     let mut v = vec![0u32; n + 1];
     for &t in to {
         v[t as usize] += 1;
