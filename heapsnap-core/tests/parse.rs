@@ -156,6 +156,26 @@ fn parallel_pieces_equal_the_known_columns_and_the_chunked_parse() {
 }
 
 #[test]
+fn fast_and_general_scanners_agree_at_every_chunk_size() {
+    // Long enough for the fast path, with a stretch of records it declines (spaces, tabs,
+    // a 16-digit number) that the general scanner reads, between stretches it takes.
+    let (text, _, _) = chain(3000);
+    let edges_at = text.find("\"edges\"").unwrap();
+    let (head, tail) = text.split_at(edges_at);
+    let middle = head.len() / 2;
+    let odd = head[middle..middle + 4000].replace(",\n", " ,\n\t");
+    let head = format!("{}{}{}", &head[..middle], odd, &head[middle + 4000..]);
+    let text = format!("{head}{tail}").replacen("[3,1,1,0,1,0,0,\n", "[3,1,1,0000000000000000,1,0,0,\n", 1);
+    assert!(text.contains("0000000000000000") && text.contains(" ,\n\t"), "both declined shapes are present");
+    let want = columns(&whole(&text).unwrap());
+    assert_eq!(want, columns(&whole(&chain(3000).0).unwrap()), "only the layout differs");
+    for size in (1..300).step_by(13).chain([4093, 65536]) {
+        let cuts: Vec<usize> = (1..=text.len() / size).map(|k| k * size).filter(|&c| c < text.len()).collect();
+        assert_eq!(columns(&chunked(&text, &cuts).unwrap()), want, "chunks of {size}");
+    }
+}
+
+#[test]
 fn other_sections_are_kept_and_unknown_keys_skipped() {
     let tail = r#","trace_function_infos":[1,2,3,4,5,6],"trace_tree":[1,2,[3,[]]],"samples":[10,3],"locations":[7,4,10,2, 8,1,1,1],"future":{"x":[1,"]"]}"#;
     let nodes = [9, 0, 1, 0, 1, 0, 0, /**/ 3, 1, 3, 40, 0, 0, 0];

@@ -118,6 +118,17 @@ impl IntScanner {
         }
     }
 
+    /// True before a value: just after the `[` or a `,`.
+    pub fn at_value_start(&self) -> bool {
+        matches!(self.at, At::First | At::Value)
+    }
+
+    /// Continues after values read by another scanner (the fast path), which ended at a `,`.
+    pub fn resume_after_comma(&mut self) {
+        self.at = At::Value;
+        self.value = 0;
+    }
+
     /// True when a piece ended right after a `,` (how every non-final piece must end).
     pub fn expects_value(&self) -> bool {
         self.at == At::Value

@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result, Section};
 use crate::meta::Header;
+use crate::parse::fast;
 use crate::parse::ints::IntScanner;
 use crate::parse::json::{is_ws, StringListScanner, ValueSkipper};
 use crate::parse::pieces::{self, split_column, Piece};
 use crate::parse::records::{
-    finish_nodes, Assembler, EdgeAppender, EdgeSchema, EdgeSlices, NodeAppender, NodeSchema, NodeSlices,
+    finish_nodes, Assembler, EdgeAppender, EdgeSchema, EdgeSlices, NodeAppender, NodeSchema, NodeSlices, RecordSink,
 };
 use crate::parse::{ParseOptions, Status};
 use crate::snapshot::{EdgeColumns, Location, NodeColumns, Snapshot, TraceData};
@@ -385,8 +386,8 @@ impl<'o> Machine<'o> {
 
     fn feed_ints(&mut self, scanner: &mut IntScanner, bytes: &[u8], at: u64) -> Result<Option<usize>> {
         match &mut self.target {
-            IntTarget::Nodes(sink, asm) => scanner.feed(bytes, at, &mut |v, off| asm.push(v, off, sink)),
-            IntTarget::Edges(sink, asm) => scanner.feed(bytes, at, &mut |v, off| asm.push(v, off, sink)),
+            IntTarget::Nodes(sink, asm) => feed_records(scanner, asm, sink, bytes, at),
+            IntTarget::Edges(sink, asm) => feed_records(scanner, asm, sink, bytes, at),
             IntTarget::List(out) => scanner.feed(bytes, at, &mut |v, _| {
                 out.push(v);
                 Ok(())
@@ -583,6 +584,39 @@ impl<'o> Machine<'o> {
         };
         Ok(snapshot)
     }
+}
+
+/// Scans one pushed chunk of `nodes` or `edges`: the general scanner up to the first record
+/// boundary (a record may straddle chunks), the fast path over the whole records after it,
+/// and the general scanner again for the chunk's last few records.
+fn feed_records(
+    scanner: &mut IntScanner,
+    records: &mut Assembler,
+    sink: &mut impl RecordSink,
+    bytes: &[u8],
+    at: u64,
+) -> Result<Option<usize>> {
+    let mut start = 0;
+    if !(records.is_aligned() && scanner.at_value_start()) {
+        // Every value still missing from the current record ends at a comma.
+        let needed = records.missing().max(1);
+        let Some(boundary) = memchr::memchr_iter(b',', bytes).nth(needed - 1).map(|c| c + 1) else {
+            return scanner.feed(bytes, at, &mut |v, off| records.push(v, off, sink));
+        };
+        if let Some(end) = scanner.feed(&bytes[..boundary], at, &mut |v, off| records.push(v, off, sink))? {
+            return Ok(Some(end));
+        }
+        start = boundary;
+    }
+    if records.is_aligned() && scanner.at_value_start() {
+        let fast = fast::records(&bytes[start..], at + start as u64, records.width(), sink)?;
+        if fast > 0 {
+            scanner.resume_after_comma();
+            start += fast;
+        }
+    }
+    let rest = scanner.feed(&bytes[start..], at + start as u64, &mut |v, off| records.push(v, off, sink))?;
+    Ok(rest.map(|end| end + start))
 }
 
 fn state_is_start(s: &State) -> bool {

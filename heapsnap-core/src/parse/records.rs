@@ -418,6 +418,15 @@ impl Assembler {
         Ok(())
     }
 
+    pub fn width(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Values still to come before the current record is complete (the width when aligned).
+    pub fn missing(&self) -> usize {
+        self.buf.len() - self.filled
+    }
+
     /// True when no record is half-read.
     pub fn is_aligned(&self) -> bool {
         self.filled == 0
