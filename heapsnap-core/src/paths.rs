@@ -46,6 +46,12 @@ pub fn sorted_retainers(heap: &Heap, n: u32) -> Vec<(u32, usize)> {
     rows
 }
 
+/// How many rows the Retainers view of `n` has: [`sorted_retainers`]' length, without
+/// building display names or sorting (an object with millions of retainers is common).
+pub fn retainer_count(heap: &Heap, n: u32) -> usize {
+    heap.retainers(n).filter(|&(s, e)| is_shown_retainer(heap, s, e)).count()
+}
+
 /// The first retainer DevTools would show for `n` (smallest distance, ties by name, then
 /// slot order), without sorting the whole list.
 pub fn first_retainer(heap: &Heap, n: u32) -> Option<(u32, usize)> {

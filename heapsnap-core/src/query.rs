@@ -70,7 +70,7 @@ pub fn retainers(h: &Heap, id: u64, depth: usize, limit: usize) -> Result<Value,
     while at < entries.len() && entries.len() < MAX_TREE {
         let (obj, level) = (entries[at].0, entries[at].1);
         if level < depth.clamp(1, 8) {
-            let total = paths::sorted_retainers(h, obj).len();
+            let total = paths::retainer_count(h, obj);
             for r in paths::retainers_of(h, obj, 0, limit) {
                 if entries.len() >= MAX_TREE {
                     break;
@@ -95,7 +95,7 @@ pub fn retainers(h: &Heap, id: u64, depth: usize, limit: usize) -> Result<Value,
     let top: Vec<Value> = kids[0].iter().map(|&k| std::mem::take(&mut entries[k].2)).collect();
     Ok(json!({
         "object": h.object_info(n),
-        "total_retainers": paths::sorted_retainers(h, n).len(),
+        "total_retainers": paths::retainer_count(h, n),
         "retainers": top,
         "truncated": entries.len() >= MAX_TREE,
     }))
@@ -127,7 +127,7 @@ pub fn inspect(h: &Heap, id: u64, offset: usize, limit: usize) -> Result<Value, 
     Ok(json!({
         "object": h.object_info(n),
         "dominator": if dom == n { Value::Null } else { serde_json::to_value(h.object_info(dom)).expect("serializes") },
-        "retainer_count": paths::sorted_retainers(h, n).len(),
+        "retainer_count": paths::retainer_count(h, n),
         "dominated_count": h.dominated(n).len(),
         "edge_count": total,
         "offset": offset,

@@ -244,11 +244,21 @@ impl HeapsnapServer {
             Ok(p) => p,
             Err(e) => return self.reply(Err(e), &[], None),
         };
-        let existing = self.registry.lock().unwrap_or_else(|p| p.into_inner()).by_path(&path);
+        let existing = {
+            let registry = self.registry.lock().unwrap_or_else(|p| p.into_inner());
+            match registry.by_path(&path) {
+                Some(o) => Ok(Some(o)),
+                None => registry.has_room().map(|()| None),
+            }
+        };
         let (open, fresh) = match existing {
-            Some(o) => (o, false),
-            None => match blocking(move || registry::load(&path)).await {
-                Ok(loaded) => self.registry.lock().unwrap_or_else(|p| p.into_inner()).insert(loaded),
+            Err(e) => return self.reply(Err(e), &[], None),
+            Ok(Some(o)) => (o, false),
+            Ok(None) => match blocking(move || registry::load(&path)).await {
+                Ok(loaded) => match self.registry.lock().unwrap_or_else(|p| p.into_inner()).insert(loaded) {
+                    Ok(inserted) => inserted,
+                    Err(e) => return self.reply(Err(e), &[], None),
+                },
                 Err(e) => return self.reply(Err(e), &[], None),
             },
         };

@@ -52,6 +52,11 @@ pub fn load(path: &Path) -> Result<Open, String> {
     Ok(Open { handle: String::new(), path: path.to_path_buf(), heap, file_size, parse_ms, analyze_ms: started.elapsed().as_millis() })
 }
 
+/// How many snapshots may be open at once. An analyzed snapshot takes about 1.5 times its
+/// file's size in memory, so an agent that opens every file it finds would exhaust the
+/// machine; four covers a baseline, a spike and two more.
+pub const MAX_OPEN: usize = 4;
+
 #[derive(Default)]
 pub struct Registry {
     open: HashMap<String, Arc<Open>>,
@@ -66,13 +71,28 @@ impl Registry {
         self.open.values().find(|o| o.path == path).cloned()
     }
 
+    /// Whether another snapshot may be opened ([`MAX_OPEN`]); the error says what to do.
+    pub fn has_room(&self) -> Result<(), String> {
+        if self.open.len() < MAX_OPEN {
+            return Ok(());
+        }
+        let mut handles: Vec<&String> = self.open.keys().collect();
+        handles.sort();
+        Err(format!(
+            "{MAX_OPEN} snapshots are open already ({handles:?}), the most this server keeps in memory; \
+             close one with close_snapshot first"
+        ))
+    }
+
     /// Keeps a loaded snapshot under a handle named after its file (`stampede-a`,
     /// `stampede-a-2` for a second file of that name). Returns (the open snapshot, whether it
     /// was newly inserted): when another request loaded the same file meanwhile, that one wins.
-    pub fn insert(&mut self, mut open: Open) -> (Arc<Open>, bool) {
+    /// Fails when [`MAX_OPEN`] others were opened meanwhile.
+    pub fn insert(&mut self, mut open: Open) -> Result<(Arc<Open>, bool), String> {
         if let Some(existing) = self.by_path(&open.path) {
-            return (existing, false);
+            return Ok((existing, false));
         }
+        self.has_room()?;
         let stem = handle_stem(&open.path);
         let mut handle = stem.clone();
         let mut k = 1;
@@ -83,7 +103,7 @@ impl Registry {
         open.handle = handle.clone();
         let open = Arc::new(open);
         self.open.insert(handle, open.clone());
-        (open, true)
+        Ok((open, true))
     }
 
     pub fn get(&self, handle: &str) -> Result<Arc<Open>, String> {

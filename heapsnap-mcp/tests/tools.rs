@@ -146,3 +146,23 @@ fn redaction_on_a_real_snapshot_hides_values_and_keeps_names() {
     assert!(!d.to_string().contains("-svc:"));
     assert!(d.to_string().contains("InflightRequest"));
 }
+
+#[test]
+fn at_most_max_open_snapshots_are_kept() {
+    let files = ["stampede-a", "stampede-b", "query-a", "query-b", "restart-a"];
+    assert_eq!(files.len(), registry::MAX_OPEN + 1);
+    let mut reg = registry::Registry::default();
+    for f in &files[..registry::MAX_OPEN] {
+        let (open, fresh) = reg.insert(load(&format!("{f}.heapsnapshot.gz"))).unwrap();
+        assert!(fresh);
+        assert_eq!(open.handle, *f);
+    }
+    let Err(refused) = reg.insert(load("restart-a.heapsnapshot.gz")) else { panic!("a fifth snapshot was kept") };
+    assert!(refused.contains("close one with close_snapshot"), "{refused}");
+    assert!(reg.has_room().is_err());
+    // The same file again is still answered (no new memory), and closing makes room.
+    assert!(!reg.insert(load("query-a.heapsnapshot.gz")).unwrap().1);
+    reg.close("query-a").unwrap();
+    assert_eq!(reg.insert(load("restart-a.heapsnapshot.gz")).unwrap().0.handle, "restart-a");
+    assert_eq!(reg.list().len(), registry::MAX_OPEN);
+}

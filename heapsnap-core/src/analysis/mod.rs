@@ -1,7 +1,7 @@
 //! DevTools-equal analysis over a [`crate::Snapshot`]: [`Heap::analyze`] runs Chrome
 //! DevTools' heap snapshot pipeline (`HeapSnapshot.initialize`, spec §3) in its order:
 //!
-//! 1. retainers (reverse CSR, §3.1)      6. dominators (LT on G1, §3.7), and beside them
+//! 1. retainers (reverse CSR, §3.1)      6. dominators (Semi-NCA on G1, §3.7), beside
 //! 2. DOM state + "Detached " (§3.2)        distances (§3.6) then class names, interfaces,
 //! 3. flags incl. pageObject (§3.3)         class keys (§4), which depend on neither
 //! 4. essential-edge bitmap (§3.4)       7. retained sizes, dominated index (§3.8–3.9)
@@ -12,14 +12,16 @@
 //! dominators 4N, dominated index 8N, retained 8N, distances 4N, class key 4N.
 //! For 13M nodes / 34M edges that is ≈ 272+4 MB (retainers) + 52 (first) + 13 (flags,
 //! state) + 52 + 104 + 104 + 52 + 52 ≈ 0.71 GB.
-//! Transient, freed when the phase ends:
-//! - retainers: with `parallel`, one 4(N+1) count array per thread (≈ 104 MB on 2 threads).
+//! Transient, freed when the phase ends (fresh memory costs time as well as space: the
+//! kernel zeroes every new page, so scratch is sized to what each step needs):
+//! - retainers: none beyond the result (counts go straight into `first`).
 //! - DOM state: visited N bytes + stacks.
 //! - flags: one DFS stack (≤ 4N).
 //! - transfer: owners 4N + worklist (≤ 8N).
-//! - dominators: 9 u32 arrays of N+1 (num, vertex, parent, semi, label, ancestor, dom,
-//!   bucket head/next) ≈ 36N (≈ 470 MB at 13M nodes) + DFS stack ≤ 8N; the largest phase.
-//! - retained/dominated: a copy of first-index (4N).
+//! - dominators: num, vertex, parent (becomes idom), semi, and the 12-byte link-eval forest
+//!   entries ≈ 28N (≈ 360 MB at 13M nodes) + DFS stack ≤ 8N; the result reuses num's memory
+//!   and the order vertex's. Distances and classes run beside it.
+//! - retained/dominated: none beyond the results.
 //! - distances: BFS queue 4N + the WeakMap pair set.
 //! - classes: per-string class cache 4·|strings|, per-node class 4N (becomes the key column),
 //!   interface candidates (one entry per distinct label).
