@@ -1,6 +1,9 @@
 //! `heapsnap view FILE [FILE2]`: serves the browser viewer and the given files on
 //! 127.0.0.1 (a free port). Only fixed routes exist: the page's assets by name and the files by
-//! position; nothing in a URL is ever joined to a filesystem path.
+//! position; nothing in a URL is ever joined to a filesystem path. Requests must name this
+//! server in their `Host` header (`127.0.0.1:PORT` or `localhost:PORT`): a web page whose
+//! domain was rebound to 127.0.0.1 (DNS rebinding) sends its own name there and is refused,
+//! so it cannot read the snapshot's secrets.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -28,6 +31,14 @@ pub fn default_assets() -> PathBuf {
 struct Site {
     assets: PathBuf,
     files: Vec<PathBuf>,
+    port: u16,
+}
+
+/// Whether a request's `Host` header names this server (the page and its scripts always do).
+fn host_allowed(host: Option<&str>, port: u16) -> bool {
+    let Some(host) = host else { return false };
+    let host = host.trim().to_ascii_lowercase();
+    ["127.0.0.1", "localhost"].iter().any(|name| host == format!("{name}:{port}"))
 }
 
 pub fn run(files: &[PathBuf], assets: &Path, port: u16) -> Result<ExitCode, Error> {
@@ -47,7 +58,7 @@ pub fn run(files: &[PathBuf], assets: &Path, port: u16) -> Result<ExitCode, Erro
     let addr = listener.local_addr().map_err(io)?;
     println!("heapsnap viewer on http://{addr}/ (Ctrl-C to stop)");
     std::io::stdout().flush().map_err(io)?;
-    let site = Arc::new(Site { assets: assets.to_path_buf(), files: files.to_vec() });
+    let site = Arc::new(Site { assets: assets.to_path_buf(), files: files.to_vec(), port: addr.port() });
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
         let site = site.clone();
@@ -64,9 +75,13 @@ enum Reply {
     Json(String),
     NotFound,
     NotAllowed,
+    WrongHost,
 }
 
-fn route(method: &str, path: &str, site: &Site) -> Reply {
+fn route(method: &str, path: &str, host: Option<&str>, site: &Site) -> Reply {
+    if !host_allowed(host, site.port) {
+        return Reply::WrongHost;
+    }
     if method != "GET" {
         return Reply::NotAllowed;
     }
@@ -103,12 +118,18 @@ fn serve(stream: TcpStream, site: &Site) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.by_ref().take(8192).read_line(&mut request_line)?;
-    // Drain the headers (bounded); we need none of them.
+    // Read the headers (bounded); only Host matters.
     let mut line = String::new();
+    let mut host = None;
     for _ in 0..100 {
         line.clear();
         if reader.by_ref().take(8192).read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
             break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("host") {
+                host = Some(value.trim().to_owned());
+            }
         }
     }
     let mut parts = request_line.split_whitespace();
@@ -120,7 +141,7 @@ fn serve(stream: TcpStream, site: &Site) -> std::io::Result<()> {
              X-Content-Type-Options: nosniff\r\n{extra}Connection: close\r\n\r\n"
         )
     };
-    match route(method, path, site) {
+    match route(method, path, host.as_deref(), site) {
         Reply::File(p, ty, name) => match std::fs::File::open(&p) {
             Ok(mut f) => {
                 let len = f.metadata()?.len();
@@ -136,6 +157,7 @@ fn serve(stream: TcpStream, site: &Site) -> std::io::Result<()> {
         }
         Reply::NotFound => out.write_all(head("404 Not Found", "text/plain", 0, "").as_bytes())?,
         Reply::NotAllowed => out.write_all(head("405 Method Not Allowed", "text/plain", 0, "").as_bytes())?,
+        Reply::WrongHost => out.write_all(head("403 Forbidden", "text/plain", 0, "").as_bytes())?,
     }
     out.flush()
 }
@@ -146,8 +168,9 @@ mod tests {
 
     #[test]
     fn only_fixed_routes_exist() {
-        let site = Site { assets: PathBuf::from("/srv/www"), files: vec![PathBuf::from("/data/a.heapsnapshot")] };
-        let file = |p: &str| match route("GET", p, &site) {
+        let site = Site { assets: PathBuf::from("/srv/www"), files: vec![PathBuf::from("/data/a.heapsnapshot")], port: 8123 };
+        let host = Some("127.0.0.1:8123");
+        let file = |p: &str| match route("GET", p, host, &site) {
             Reply::File(path, _, _) => Some(path),
             _ => None,
         };
@@ -158,7 +181,19 @@ mod tests {
             "//etc/passwd", "/index.html/../../x", "/files/-1", "/Cargo.toml"] {
             assert_eq!(file(bad), None, "{bad} must not map to a file");
         }
-        assert!(matches!(route("POST", "/", &site), Reply::NotAllowed));
-        assert!(matches!(route("GET", "/api/files", &site), Reply::Json(j) if j.contains("files/0") && !j.contains("/data")));
+        assert!(matches!(route("POST", "/", host, &site), Reply::NotAllowed));
+        assert!(matches!(route("GET", "/api/files", host, &site), Reply::Json(j) if j.contains("files/0") && !j.contains("/data")));
+    }
+
+    #[test]
+    fn only_requests_naming_this_server_are_answered() {
+        let site = Site { assets: PathBuf::from("/srv/www"), files: vec![PathBuf::from("/data/a.heapsnapshot")], port: 8123 };
+        for ok in ["127.0.0.1:8123", "localhost:8123", "LOCALHOST:8123"] {
+            assert!(matches!(route("GET", "/files/0", Some(ok), &site), Reply::File(..)), "{ok}");
+        }
+        // A rebound domain, another port, no Host at all: refused before any route is looked up.
+        for bad in [Some("evil.example:8123"), Some("127.0.0.1:8124"), Some("127.0.0.1"), Some("127.0.0.1.evil.example:8123"), None] {
+            assert!(matches!(route("GET", "/files/0", bad, &site), Reply::WrongHost), "{bad:?}");
+        }
     }
 }
