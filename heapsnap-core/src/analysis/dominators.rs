@@ -8,7 +8,6 @@
 //! exactly what DevTools' three DFS phases produce. All arrays are indexed by DFS number
 //! (1-based, 0 = none) for locality and freed when the pass ends.
 
-use super::retainers::Retainers;
 use super::util::BitVec;
 use crate::Snapshot;
 
@@ -63,13 +62,53 @@ fn eval(v: u32, forest: &mut [ForestEntry], cstack: &mut Vec<u32>) -> (u32, u32)
     (e.label, e.label_semi)
 }
 
-/// True if no essential edge points at `n`.
-#[inline]
-pub fn has_no_essential_retainer(ret: &Retainers, essential: &BitVec, n: u32) -> bool {
-    !ret.range(n).any(|i| essential.get(ret.edges[i] as usize))
+/// Essential predecessors: for each node, the sources of its essential incoming edges (a
+/// reverse CSR like [`super::Retainers`], but of essential edges only and without edge
+/// indices: all the dominator pass needs, in half the memory, freed when it ends).
+pub struct Predecessors {
+    first: Vec<u32>,
+    sources: Vec<u32>,
 }
 
-pub fn compute(s: &Snapshot, ret: &Retainers, essential: &BitVec) -> DominatorResult {
+impl Predecessors {
+    pub fn build(s: &Snapshot, essential: &BitVec) -> Predecessors {
+        let n = s.node_count();
+        let mut first = vec![0u32; n + 1];
+        let mut count = 0usize;
+        for (e, &t) in s.edges.to.iter().enumerate() {
+            if essential.get(e) {
+                first[t as usize] += 1;
+                count += 1;
+            }
+        }
+        // Inclusive prefix sums, then each slice filled from its end.
+        let mut acc = 0u32;
+        for c in first.iter_mut().take(n) {
+            acc += *c;
+            *c = acc;
+        }
+        first[n] = count as u32;
+        let mut sources = vec![0u32; count];
+        for src in 0..n as u32 {
+            for e in s.edges_of(src) {
+                if essential.get(e) {
+                    let t = s.edges.to[e] as usize;
+                    first[t] -= 1;
+                    sources[first[t] as usize] = src;
+                }
+            }
+        }
+        Predecessors { first, sources }
+    }
+
+    #[inline]
+    pub fn of(&self, n: u32) -> &[u32] {
+        &self.sources[self.first[n as usize] as usize..self.first[n as usize + 1] as usize]
+    }
+}
+
+pub fn compute(s: &Snapshot, essential: &BitVec) -> DominatorResult {
+    let preds = Predecessors::build(s, essential);
     let n = s.node_count();
     let root = s.root();
     // num[ordinal] = DFS number (0 = unvisited); vertex[number] = ordinal.
@@ -120,7 +159,7 @@ pub fn compute(s: &Snapshot, ret: &Retainers, essential: &BitVec) -> DominatorRe
     let reached_from_root = count as usize;
     if reached_from_root < n {
         for v in 0..n as u32 {
-            if num[v as usize] == 0 && v != root && has_no_essential_retainer(ret, essential, v) {
+            if num[v as usize] == 0 && v != root && preds.of(v).is_empty() {
                 dfs(v, 1, &mut num, &mut vertex, &mut parent, &mut count);
             }
         }
@@ -139,26 +178,22 @@ pub fn compute(s: &Snapshot, ret: &Retainers, essential: &BitVec) -> DominatorRe
     let mut cstack: Vec<u32> = Vec::new();
     for w in (2..=g1 as u32).rev() {
         let wo = vertex[w as usize];
-        let mut orphan = true;
+        let sources = preds.of(wo);
         let mut sw = w;
-        for i in ret.range(wo) {
-            if !essential.get(ret.edges[i] as usize) {
-                continue;
-            }
-            orphan = false;
-            let v = num[ret.sources[i] as usize];
+        for &src in sources {
+            let v = num[src as usize];
             if v == 0 || v as usize > g1 {
                 continue; // a retainer outside G1 (a clique node): cannot lower semi.
             }
             sw = sw.min(eval(v, &mut forest, &mut cstack).1);
         }
-        if orphan {
-            sw = 1;
+        if sources.is_empty() {
+            sw = 1; // an orphan: reached through the root's added edge
         }
         semi[w as usize] = sw;
         forest[w as usize] = ForestEntry { ancestor: parent[w as usize], label: w, label_semi: sw };
     }
-    drop((forest, cstack));
+    drop((forest, cstack, preds));
 
     // Immediate dominators by Semi-NCA: idom(w) is the nearest common ancestor of parent(w)
     // and semi(w) in the dominator tree built so far, found by climbing from parent(w) to

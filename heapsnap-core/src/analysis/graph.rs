@@ -84,7 +84,7 @@ pub struct Incoming<'a> {
 impl Iterator for Incoming<'_> {
     type Item = u32;
     fn next(&mut self) -> Option<u32> {
-        let r = &self.heap.retainers;
+        let r = self.heap.retainer_index();
         for i in self.slots.by_ref() {
             if self.heap.essential.get(r.edges[i] as usize) {
                 return Some(r.sources[i]);
@@ -115,7 +115,7 @@ impl<'a> IntoNeighborsDirected for EssentialGraph<'a> {
             Direction::Outgoing => Directed::Out(self.neighbors(a)),
             Direction::Incoming => {
                 let from_root = self.orphans.is_some_and(|o| o.binary_search(&a).is_ok());
-                Directed::In(Incoming { heap: self.heap, slots: self.heap.retainers.range(a), from_root })
+                Directed::In(Incoming { heap: self.heap, slots: self.heap.retainer_index().range(a), from_root })
             }
         }
     }

@@ -1,31 +1,33 @@
 //! DevTools-equal analysis over a [`crate::Snapshot`]: [`Heap::analyze`] runs Chrome
-//! DevTools' heap snapshot pipeline (`HeapSnapshot.initialize`, spec §3) in its order:
+//! DevTools' heap snapshot pipeline (`HeapSnapshot.initialize`, spec §3), with the same
+//! results, in this order:
 //!
-//! 1. retainers (reverse CSR, §3.1)      6. dominators (Semi-NCA on G1, §3.7), beside
-//! 2. DOM state + "Detached " (§3.2)        distances (§3.6) then class names, interfaces,
-//! 3. flags incl. pageObject (§3.3)         class keys (§4), which depend on neither
-//! 4. essential-edge bitmap (§3.4)       7. retained sizes, dominated index (§3.8–3.9)
-//! 5. shallow-size transfer (§3.5)       8. statistics (§8)
+//! 1. DOM state + "Detached " (§3.2)     5. dominators (Semi-NCA on G1, §3.7) over essential
+//! 2. flags incl. pageObject (§3.3)         predecessors; beside them distances (§3.6), class
+//! 3. essential-edge bitmap (§3.4)          names, interfaces, class keys (§4), which need
+//! 4. shallow-size transfer (§3.5)          neither, and which nodes have one retainer
+//!                                       6. retained sizes, dominated index (§3.8–3.9)
+//!                                       7. statistics (§8)
 //!
-//! # Peak memory per phase (N nodes, E edges; beyond the Snapshot itself)
-//! Kept for the Heap's lifetime: retainers 4(N+1)+8E, essential bits E/8, flags N, DOM state N,
-//! dominators 4N, dominated index 8N, retained 8N, distances 4N, class key 4N.
-//! For 13M nodes / 34M edges that is ≈ 272+4 MB (retainers) + 52 (first) + 13 (flags,
-//! state) + 52 + 104 + 104 + 52 + 52 ≈ 0.71 GB.
+//! DevTools builds the full retainer index (§3.1) first; here it is built on first use
+//! ([`Heap::retainer_index`]): the Summary and a diff's class rows never need it, and the
+//! dominator pass needs only essential predecessors, without edge indices.
+//!
+//! # Memory (N nodes, E edges; beyond the Snapshot itself)
+//! Kept for the Heap's lifetime: essential bits E/8, flags N, DOM state N, dominators 4N,
+//! dominated index 8N, retained 8N, distances 4N, class key 4N; for 13M nodes ≈ 0.37 GB.
+//! The retainer index, once asked for, adds 4(N+1)+8E (≈ 0.36 GB at 13M/39M).
 //! Transient, freed when the phase ends (fresh memory costs time as well as space: the
 //! kernel zeroes every new page, so scratch is sized to what each step needs):
-//! - retainers: none beyond the result (counts go straight into `first`).
 //! - DOM state: visited N bytes + stacks.
 //! - flags: one DFS stack (≤ 4N).
 //! - transfer: owners 4N + worklist (≤ 8N).
-//! - dominators: num, vertex, parent (becomes idom), semi, and the 12-byte link-eval forest
-//!   entries ≈ 28N (≈ 360 MB at 13M nodes) + DFS stack ≤ 8N; the result reuses num's memory
-//!   and the order vertex's. Distances and classes run beside it.
-//! - retained/dominated: none beyond the results.
-//! - distances: BFS queue 4N + the WeakMap pair set.
-//! - classes: per-string class cache 4·|strings|, per-node class 4N (becomes the key column),
-//!   interface candidates (one entry per distinct label).
-//! - statistics: none (parallel fold).
+//! - dominators: essential predecessors 4(N+1) + 4 per essential edge; num, vertex, parent
+//!   (becomes idom), semi, and the 12-byte link-eval forest entries ≈ 28N + DFS stack ≤ 8N;
+//!   the result reuses num's memory and the order vertex's. At 13M/39M ≈ 0.5 GB, the peak.
+//! - beside them: distances' BFS queue 4N + the WeakMap pair set; classes' per-string class
+//!   cache 4·|strings| and interface candidates; two bits a node for "one retainer".
+//! - retained/dominated/statistics: none beyond the results.
 
 pub mod classes;
 pub mod distances;
@@ -58,7 +60,6 @@ use crate::Snapshot;
 /// reported when it starts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Phase {
-    Retainers,
     DomState,
     Flags,
     EssentialEdges,
@@ -89,7 +90,8 @@ pub struct ObjectInfo {
 /// sizes have been transferred in place (§3.5) and detached natives renamed (§3.2).
 pub struct Heap {
     snapshot: Snapshot,
-    retainers: Retainers,
+    /// Built on first use: the Summary and the diff's class rows never need it.
+    retainers: OnceLock<Retainers>,
     essential: BitVec,
     dom_state: Vec<u8>,
     flags: Vec<u8>,
@@ -113,8 +115,6 @@ impl Heap {
     }
 
     pub fn analyze_with(mut snapshot: Snapshot, progress: &dyn Fn(Phase)) -> Heap {
-        progress(Phase::Retainers);
-        let retainers = Retainers::build(&snapshot);
         progress(Phase::DomState);
         let dom_state = dom_state::propagate(&mut snapshot);
         progress(Phase::Flags);
@@ -127,14 +127,16 @@ impl Heap {
         if has_user_roots {
             transfer::transfer(&mut snapshot);
         }
-        // Distances and class names need neither dominators nor each other's results: they
-        // run on the second core while the (sequential) dominator tree is built.
+        // Distances, class names and the statistics' retainer counts need neither dominators
+        // nor each other's results: they run on the second core while the (sequential)
+        // dominator tree is built.
         progress(Phase::Dominators);
-        let (d, (distances, classes)) = util::join(
-            || dominators::compute(&snapshot, &retainers, &essential),
+        let (d, (distances, classes, single_retainer)) = util::join(
+            || dominators::compute(&snapshot, &essential),
             || {
                 let distances = distances::calculate(&snapshot, &mut weak_maps);
-                (distances, classes::calculate(&snapshot, &snapshot.locations))
+                let classes = classes::calculate(&snapshot, &snapshot.locations);
+                (distances, classes, statistics::SingleRetainer::new(&snapshot))
             },
         );
         drop(weak_maps);
@@ -145,12 +147,13 @@ impl Heap {
         let (dominated_first, dominated) = dominators::dominated_index(&d.dom, snapshot.root());
         progress(Phase::Statistics);
         let total = retained[snapshot.root() as usize] + snapshot.extra_native_bytes();
-        let statistics = statistics::calculate(&snapshot, &retainers, total);
+        let statistics = statistics::calculate(&snapshot, &single_retainer, total);
+        drop(single_retainer);
         let ids_sorted = snapshot.nodes.id.windows(2).all(|w| w[0] < w[1]);
         progress(Phase::Done);
         Heap {
             snapshot,
-            retainers,
+            retainers: OnceLock::new(),
             essential,
             dom_state,
             flags,
@@ -275,11 +278,14 @@ impl Heap {
     /// Retainers of `n` as (source ordinal, edge index), in DevTools' slice order (reverse
     /// global edge order).
     pub fn retainers(&self, n: u32) -> impl Iterator<Item = (u32, usize)> + '_ {
-        self.retainers.range(n).map(move |i| (self.retainers.sources[i], self.retainers.edges[i] as usize))
+        let r = self.retainer_index();
+        r.range(n).map(move |i| (r.sources[i], r.edges[i] as usize))
     }
 
+    /// The reverse edge index (§3.1), built on first use (about 0.3 s and 8 bytes an edge
+    /// on a 1 GB snapshot).
     pub fn retainer_index(&self) -> &Retainers {
-        &self.retainers
+        self.retainers.get_or_init(|| Retainers::build(&self.snapshot))
     }
 
     pub fn is_essential(&self, edge: usize) -> bool {
@@ -367,7 +373,10 @@ impl Heap {
         self.orphans.get_or_init(|| {
             let root = self.root();
             (0..self.node_count() as u32)
-                .filter(|&v| v != root && dominators::has_no_essential_retainer(&self.retainers, &self.essential, v))
+                .filter(|&v| {
+                    let r = self.retainer_index();
+                    v != root && !r.range(v).any(|i| self.essential.get(r.edges[i] as usize))
+                })
                 .collect()
         })
     }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::retainers::Retainers;
+use super::util::BitVec;
 use crate::{EdgeType, NodeType, Snapshot};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,7 +52,7 @@ impl Acc {
     }
 }
 
-fn visit(s: &Snapshot, ret: &Retainers, o: u32, mut acc: Acc) -> Acc {
+fn visit(s: &Snapshot, single: &SingleRetainer, o: u32, mut acc: Acc) -> Acc {
     let size = s.self_size(o);
     let t = s.nodes.ty[o as usize];
     if t == NodeType::HIDDEN {
@@ -67,14 +67,14 @@ fn visit(s: &Snapshot, ret: &Retainers, o: u32, mut acc: Acc) -> Acc {
     } else if t.is_string() {
         acc.strings += size;
     } else if s.strings.raw(s.nodes.name[o as usize]) == Some(b"Array".as_slice()) {
-        acc.arrays += array_size(s, ret, o);
+        acc.arrays += array_size(s, single, o);
     }
     acc
 }
 
 /// `calculateArraySize`: the node's size plus its first internal `elements` target's size
 /// when that target has exactly one retainer.
-fn array_size(s: &Snapshot, ret: &Retainers, o: u32) -> u64 {
+fn array_size(s: &Snapshot, single: &SingleRetainer, o: u32) -> u64 {
     let mut size = s.self_size(o);
     for e in s.edges_of(o) {
         if s.edges.ty[e] != EdgeType::INTERNAL {
@@ -84,7 +84,7 @@ fn array_size(s: &Snapshot, ret: &Retainers, o: u32) -> u64 {
             continue;
         }
         let t = s.edges.to[e];
-        if ret.count(t) == 1 {
+        if single.has_one(t) {
             size += s.self_size(t);
         }
         break;
@@ -92,15 +92,41 @@ fn array_size(s: &Snapshot, ret: &Retainers, o: u32) -> u64 {
     size
 }
 
-pub fn calculate(s: &Snapshot, ret: &Retainers, total_size: u64) -> Statistics {
+/// Which nodes have exactly one retaining edge: two bits a node (seen, seen again), all that
+/// `calculateArraySize` asks of the retainers.
+pub struct SingleRetainer {
+    once: BitVec,
+    more: BitVec,
+}
+
+impl SingleRetainer {
+    pub fn new(s: &Snapshot) -> Self {
+        let mut once = BitVec::new(s.node_count());
+        let mut more = BitVec::new(s.node_count());
+        for &t in &s.edges.to {
+            if once.get(t as usize) {
+                more.set(t as usize);
+            } else {
+                once.set(t as usize);
+            }
+        }
+        SingleRetainer { once, more }
+    }
+
+    fn has_one(&self, n: u32) -> bool {
+        self.once.get(n as usize) && !self.more.get(n as usize)
+    }
+}
+
+pub fn calculate(s: &Snapshot, single: &SingleRetainer, total_size: u64) -> Statistics {
     let n = s.node_count() as u32;
     #[cfg(feature = "parallel")]
     let acc = {
         use rayon::prelude::*;
-        (0..n).into_par_iter().fold(Acc::default, |a, o| visit(s, ret, o, a)).reduce(Acc::default, Acc::add)
+        (0..n).into_par_iter().fold(Acc::default, |a, o| visit(s, single, o, a)).reduce(Acc::default, Acc::add)
     };
     #[cfg(not(feature = "parallel"))]
-    let acc = (0..n).fold(Acc::default(), |a, o| visit(s, ret, o, a));
+    let acc = (0..n).fold(Acc::default(), |a, o| visit(s, single, o, a));
     let native = s.extra_native_bytes() + acc.native;
     Statistics {
         total: total_size,
