@@ -121,8 +121,8 @@ impl Predecessors {
     }
 }
 
-pub fn compute(s: &Snapshot, essential: &BitVec) -> DominatorResult {
-    let preds = Predecessors::build(s, essential);
+/// Immediate dominators over `preds` ([`Predecessors::build`] of the same essential edges).
+pub fn compute(s: &Snapshot, essential: &BitVec, preds: Predecessors) -> DominatorResult {
     let n = s.node_count();
     let root = s.root();
     // num[ordinal] = DFS number (0 = unvisited); vertex[number] = ordinal.

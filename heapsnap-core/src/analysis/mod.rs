@@ -5,7 +5,8 @@
 //! 1. DOM state + "Detached " (§3.2)     5. dominators (Semi-NCA on G1, §3.7) over essential
 //! 2. flags incl. pageObject (§3.3)         predecessors; beside them distances (§3.6), class
 //! 3. essential-edge bitmap (§3.4)          names, interfaces, class keys (§4), which need
-//! 4. shallow-size transfer (§3.5)          neither, and which nodes have one retainer
+//! 4. shallow-size transfer (§3.5), beside  neither, and which nodes have one retainer
+//!    the predecessor index
 //!                                       6. retained sizes, dominated index (§3.8–3.9)
 //!                                       7. statistics (§8)
 //!
@@ -123,16 +124,22 @@ impl Heap {
         progress(Phase::EssentialEdges);
         let mut weak_maps = essential::WeakMapNames::default();
         let essential = essential::compute(&snapshot, &flags, &mut weak_maps);
+        // The transfer's ownership walk and the dominators' predecessor index only read the
+        // graph: they run side by side, then the sizes move.
         progress(Phase::ShallowSizeTransfer);
-        if has_user_roots {
-            transfer::transfer(&mut snapshot);
+        let (owners, preds) = util::join(
+            || has_user_roots.then(|| transfer::owners(&snapshot)),
+            || dominators::Predecessors::build(&snapshot, &essential),
+        );
+        if let Some(owners) = owners {
+            transfer::apply(&mut snapshot, &owners);
         }
         // Distances, class names and the statistics' retainer counts need neither dominators
         // nor each other's results: they run on the second core while the (sequential)
         // dominator tree is built.
         progress(Phase::Dominators);
         let (d, (distances, classes, single_retainer)) = util::join(
-            || dominators::compute(&snapshot, &essential),
+            || dominators::compute(&snapshot, &essential, preds),
             || {
                 let distances = distances::calculate(&snapshot, &mut weak_maps);
                 let classes = classes::calculate(&snapshot, &snapshot.locations);

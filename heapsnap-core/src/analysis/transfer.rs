@@ -9,6 +9,13 @@ const MULTIPLE: u32 = u32::MAX - 1;
 
 /// Moves sizes in place. Returns how many nodes gave their size away.
 pub fn transfer(s: &mut Snapshot) -> usize {
+    let owners = owners(s);
+    apply(s, &owners)
+}
+
+/// The owner of each node (itself, another node, or none), by a walk that only reads the
+/// snapshot, so it can run beside other readers.
+pub fn owners(s: &Snapshot) -> Vec<u32> {
     let n = s.node_count();
     assert!((n as u64) < MULTIPLE as u64, "too many nodes for calculateShallowSizes");
     let mut owners = vec![0u32; n];
@@ -44,6 +51,12 @@ pub fn transfer(s: &mut Snapshot) -> usize {
             }
         }
     }
+    owners
+}
+
+/// Moves each owned node's size onto its owner (not onto the root or a synthetic node).
+pub fn apply(s: &mut Snapshot, owners: &[u32]) -> usize {
+    let n = s.node_count();
     let root = s.root();
     let mut moved = 0;
     for i in 0..n as u32 {
