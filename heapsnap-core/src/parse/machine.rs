@@ -510,7 +510,7 @@ impl<'o> Machine<'o> {
     /// (through the `]`), or None to fall back to the sequential scanner (no `]`: the file is
     /// truncated, and the sequential scanner reports how far it got).
     fn whole_array(&mut self, rest: &[u8], base: u64) -> Result<Option<usize>> {
-        let Some(close) = memchr::memchr(b']', rest) else { return Ok(None) };
+        let Some(close) = pieces::find_byte(rest, b']') else { return Ok(None) };
         let body = &rest[..close];
         let progress = |done: u64| {
             if let Some(p) = self.opts.progress {
@@ -716,16 +716,13 @@ fn scan_edges(
 /// Returns the table size the file needs (0 if it fits); only `salvage` tolerates a shortfall.
 fn check_names(s: &Snapshot, at: u64, salvage: bool) -> Result<u64> {
     let have = s.strings.len() as u64;
-    let max_node = s.nodes.name.iter().copied().max().map_or(0, |m| m as u64 + 1);
-    let max_edge = s
-        .edges
-        .name_or_index
-        .iter()
-        .zip(&s.edges.ty)
-        .filter(|(_, t)| t.has_string_name())
-        .map(|(&n, _)| n as u64 + 1)
-        .max()
-        .unwrap_or(0);
+    let max_node = pieces::max_over_ranges(s.nodes.name.len(), |r| {
+        s.nodes.name[r].iter().map(|&n| n as u64 + 1).max().unwrap_or(0)
+    });
+    let max_edge = pieces::max_over_ranges(s.edges.ty.len(), |r| {
+        let names = &s.edges.name_or_index[r.clone()];
+        s.edges.ty[r].iter().zip(names).filter(|(t, _)| t.has_string_name()).map(|(_, &n)| n as u64 + 1).max().unwrap_or(0)
+    });
     let need = max_node.max(max_edge);
     if need <= have {
         return Ok(0);

@@ -121,6 +121,46 @@ pub fn scan<S: RecordSink + Send>(
     work.into_iter().enumerate().map(run).collect()
 }
 
+/// The index of the first `byte` in `hay`: memchr, split across threads block by block
+/// (a `nodes` or `edges` array is most of a file, and its end is found before it is planned).
+pub fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        const BLOCK: usize = 64 << 20;
+        let piece = (BLOCK / threads()).max(1 << 20);
+        let mut start = 0;
+        while start < hay.len() {
+            let block = &hay[start..(start + BLOCK).min(hay.len())];
+            let found = block
+                .par_chunks(piece)
+                .enumerate()
+                .find_map_first(|(k, chunk)| memchr::memchr(byte, chunk).map(|i| k * piece + i));
+            if let Some(i) = found {
+                return Some(start + i);
+            }
+            start += block.len();
+        }
+        None
+    }
+    #[cfg(not(feature = "parallel"))]
+    memchr::memchr(byte, hay)
+}
+
+/// The largest of `f` over coarse consecutive ranges covering `0..len` (0 when empty), split
+/// across threads.
+pub fn max_over_ranges(len: usize, f: impl Fn(Range<usize>) -> u64 + Sync + Send) -> u64 {
+    const CHUNK: usize = 1 << 20;
+    let ranges = (0..len.div_ceil(CHUNK)).map(|k| k * CHUNK..((k + 1) * CHUNK).min(len));
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        ranges.collect::<Vec<_>>().into_par_iter().map(f).max().unwrap_or(0)
+    }
+    #[cfg(not(feature = "parallel"))]
+    ranges.map(f).max().unwrap_or(0)
+}
+
 /// Splits a column into consecutive mutable slices of the given lengths.
 pub fn split_column<'a, T>(mut column: &'a mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&'a mut [T]> {
     lengths
@@ -154,6 +194,19 @@ mod tests {
             expected_first += p.records as u64;
         }
         assert_eq!(pieces.last().unwrap().bytes.end, body.len());
+    }
+
+    #[test]
+    fn find_byte_finds_the_first_anywhere() {
+        let len = (70 << 20) + 12345;
+        let mut hay = vec![b'1'; len];
+        assert_eq!(find_byte(&hay, b']'), None);
+        for at in [0, 5, (1 << 20) - 1, 1 << 20, (64 << 20) - 1, 64 << 20, len - 1] {
+            hay[at] = b']';
+            hay[len - 1] = b']';
+            assert_eq!(find_byte(&hay, b']'), Some(at), "at {at}");
+            hay[at] = b'1';
+        }
     }
 
     #[test]
