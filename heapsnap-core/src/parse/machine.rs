@@ -100,7 +100,8 @@ enum IntTarget {
     None,
     Nodes(NodeAppender, Assembler),
     Edges(EdgeAppender, Assembler),
-    List(Vec<u64>),
+    /// A flat list (`locations`, `samples`, …), read as records of one value.
+    List(Vec<u64>, Assembler),
 }
 
 pub struct Machine<'o> {
@@ -362,7 +363,7 @@ impl<'o> Machine<'o> {
             }
             Key::TraceFunctionInfos | Key::Samples | Key::Locations => {
                 expect_array(b)?;
-                self.target = IntTarget::List(Vec::new());
+                self.target = IntTarget::List(Vec::new(), Assembler::new(1));
                 Ok(State::Ints(key, IntScanner::new(section)))
             }
             Key::Strings => {
@@ -388,10 +389,7 @@ impl<'o> Machine<'o> {
         match &mut self.target {
             IntTarget::Nodes(sink, asm) => feed_records(scanner, asm, sink, bytes, at),
             IntTarget::Edges(sink, asm) => feed_records(scanner, asm, sink, bytes, at),
-            IntTarget::List(out) => scanner.feed(bytes, at, &mut |v, _| {
-                out.push(v);
-                Ok(())
-            }),
+            IntTarget::List(out, single) => feed_records(scanner, single, out, bytes, at),
             IntTarget::None => unreachable!("an int section always has a target"),
         }
     }
@@ -411,7 +409,7 @@ impl<'o> Machine<'o> {
                 }
                 self.set_edges(app.cols, at)
             }
-            IntTarget::List(values) => {
+            IntTarget::List(values, _) => {
                 let slot = match key {
                     Key::TraceFunctionInfos => &mut self.trace_function_infos,
                     Key::Samples => &mut self.samples,

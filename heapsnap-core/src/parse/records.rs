@@ -139,6 +139,14 @@ pub trait RecordSink {
     fn record(&mut self, rec: &[u64], offset: u64) -> Result<()>;
 }
 
+/// A flat list of values (records of any width, appended in order).
+impl RecordSink for Vec<u64> {
+    fn record(&mut self, rec: &[u64], _offset: u64) -> Result<()> {
+        self.extend_from_slice(rec);
+        Ok(())
+    }
+}
+
 /// Node columns as mutable slices covering one piece of the array; `first` is the ordinal of
 /// its first record. Edge counts go to `counts` (later prefix-summed into `first_edge`).
 pub struct NodeSlices<'a> {
