@@ -3,7 +3,7 @@
 //! filter drops `sloppy_function_map` from a hidden NativeContext, descriptor links of
 //! `(map descriptors)` arrays, and the first edge of each WeakMap ephemeron pair.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use super::essential::WeakMapNames;
 use super::flags::is_user_root;
@@ -60,29 +60,27 @@ pub fn calculate(s: &Snapshot, weak_maps: &mut WeakMapNames) -> Vec<i32> {
     let n = s.node_count();
     let root = s.root();
     let mut dist = vec![NO_DISTANCE; n];
-    let mut queue: Vec<u32> = Vec::with_capacity(n);
+    // A ring buffer holds only the frontier, not every node reached.
+    let mut queue: VecDeque<u32> = VecDeque::new();
     let mut filter = Filter { s, weak_maps, pending: HashSet::new() };
     for e in s.edges_of(root) {
         let c = s.edges.to[e];
         if is_user_root(s, c) {
             dist[c as usize] = 1;
-            queue.push(c);
+            queue.push_back(c);
         }
     }
     let found_user_roots = !queue.is_empty();
     bfs(s, &mut queue, &mut dist, &mut filter);
     dist[root as usize] = if found_user_roots { BASE_SYSTEM_DISTANCE } else { 0 };
     queue.clear();
-    queue.push(root);
+    queue.push_back(root);
     bfs(s, &mut queue, &mut dist, &mut filter);
     dist
 }
 
-fn bfs(s: &Snapshot, queue: &mut Vec<u32>, dist: &mut [i32], filter: &mut Filter<'_>) {
-    let mut head = 0;
-    while head < queue.len() {
-        let v = queue[head];
-        head += 1;
+fn bfs(s: &Snapshot, queue: &mut VecDeque<u32>, dist: &mut [i32], filter: &mut Filter<'_>) {
+    while let Some(v) = queue.pop_front() {
         let d = dist[v as usize] + 1;
         for e in s.edges_of(v) {
             if s.edges.ty[e] == EdgeType::WEAK {
@@ -96,7 +94,7 @@ fn bfs(s: &Snapshot, queue: &mut Vec<u32>, dist: &mut [i32], filter: &mut Filter
                 continue;
             }
             dist[c as usize] = d;
-            queue.push(c);
+            queue.push_back(c);
         }
     }
 }
