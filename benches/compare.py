@@ -12,6 +12,7 @@ and writes results.csv, table.md and plot.png (time and memory against nodes + e
 
 Memory: peak RSS from GNU time for every tool; for heapsnap also its peak anonymous memory
 (RssAnon, sampled every 20 ms from /proc/PID/status), which excludes the mapped file's pages.
+heapsnap runs three times per size and the median run is reported; the peers run once.
 Run it on an otherwise idle machine; every figure is from this one run, side by side.
 """
 import argparse
@@ -81,7 +82,10 @@ def main():
     for mb in [int(s) for s in args.sizes.split(",")]:
         path = snapshot(mb)
         size = path.stat().st_size
-        s, rss, anon, text = timed([str(HEAPSNAP), "summary", "--json", "--quiet", str(path)])
+        # heapsnap's runs are short enough that one slow page-zeroing episode on a VM moves
+        # them by a third: the median of three (peers run once; they take 10-100 times longer).
+        runs = sorted((timed([str(HEAPSNAP), "summary", "--json", "--quiet", str(path)]) for _ in range(3)), key=lambda r: r[0])
+        s, rss, anon, text = runs[1]
         summary = json.loads(text)
         phases = subprocess.run([str(PHASES), str(path)], capture_output=True, text=True, check=True).stdout
         scan = float(re.search(r"memchr comma scan ([\d.]+) s", phases).group(1))

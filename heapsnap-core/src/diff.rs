@@ -422,9 +422,14 @@ pub fn duplicate_growth(base: &Heap, spike: &Heap, opts: &DuplicateOptions) -> (
         }
         merged
     };
+    // Each snapshot's clusters and string groups are independent of the other's: one
+    // snapshot per core.
+    let per_heap = |h: &Heap| (by_hash(h), duplicates::string_groups(h));
+    let ((base_clusters, base_strings), (spike_clusters, spike_strings)) =
+        crate::analysis::util::join(|| per_heap(base), || per_heap(spike));
     let a: HashMap<u64, (u64, u64)> =
-        by_hash(base).into_iter().map(|(h, m)| (h, (m.len() as u64, wasted(base, &m)))).collect();
-    let mut grown: Vec<(u64, Vec<u32>, u64, u64, i64)> = by_hash(spike)
+        base_clusters.into_iter().map(|(h, m)| (h, (m.len() as u64, wasted(base, &m)))).collect();
+    let mut grown: Vec<(u64, Vec<u32>, u64, u64, i64)> = spike_clusters
         .into_iter()
         .filter_map(|(h, mut m)| {
             m.sort_unstable();
@@ -447,8 +452,8 @@ pub fn duplicate_growth(base: &Heap, spike: &Heap, opts: &DuplicateOptions) -> (
         })
         .collect();
     let sa: HashMap<String, (u64, u64)> =
-        duplicates::string_groups(base).into_iter().map(|g| (g.text, (g.count, g.wasted_size))).collect();
-    let mut strings: Vec<StringGrowth> = duplicates::string_groups(spike)
+        base_strings.into_iter().map(|g| (g.text, (g.count, g.wasted_size))).collect();
+    let mut strings: Vec<StringGrowth> = spike_strings
         .into_iter()
         .filter_map(|g| {
             let (bc, bw) = sa.get(&g.text).copied().unwrap_or((0, 0));
