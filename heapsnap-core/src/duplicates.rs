@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use crate::analysis::{Heap, ObjectInfo};
 use crate::paths::{path_to_root, PathStep};
-use crate::{EdgeType, NodeType};
+use crate::{EdgeType, NodeType, Snapshot};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct DuplicateOptions {
@@ -127,13 +127,7 @@ fn hash_bytes(b: &[u8]) -> u64 {
     mix(h, u64::from_le_bytes(last))
 }
 
-/// Per-edge facts the hash levels need, computed once: whether it is a content edge and
-/// the hash of its type and name.
-struct EdgeInfo {
-    content: Vec<bool>,
-    label: Vec<u64>,
-}
-
+/// The hash of every string's raw bytes, by string index.
 fn string_hashes(heap: &Heap) -> Vec<u64> {
     let st = &heap.snapshot().strings;
     let n = st.len();
@@ -149,83 +143,96 @@ fn string_hashes(heap: &Heap) -> Vec<u64> {
     }
 }
 
-fn edge_info(heap: &Heap, shash: &[u64]) -> EdgeInfo {
-    let s = heap.snapshot();
-    let st = &s.strings;
-    // String indexes of names we skip (V8 interns edge names; compare by text once per index).
-    let skip_name = |i: u32| matches!(st.raw(i), Some(b"map") | Some(b"__proto__"));
-    // Per string index: 0 unknown, 1 keep, 2 skip.
-    let mut skip_cache = vec![0u8; st.len()];
-    let m = s.edge_count();
-    let mut content = vec![false; m];
-    let mut label = vec![0u64; m];
-    for e in 0..m {
-        let t = s.edges.ty[e];
+/// `f` over every node ordinal (in parallel where the build allows), keeping the `Some`s in
+/// ordinal order.
+fn map_nodes<T: Send>(n: usize, f: impl Fn(u32) -> Option<T> + Sync + Send) -> Vec<T> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        (0..n as u32).into_par_iter().with_min_len(4096).filter_map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (0..n as u32).filter_map(f).collect()
+    }
+}
+
+/// Which edges carry content, and each such edge's label (its type and name hashed),
+/// computed per edge when a level needs it: a stored label would cost 8 bytes per edge and
+/// take longer to write than the levels take to recompute it.
+struct EdgeLabels<'a> {
+    s: &'a Snapshot,
+    shash: &'a [u64],
+    /// Hashes of the names that are not content (`map`, `__proto__`); a name with one of
+    /// these hashes is then compared by text.
+    skipped: [u64; 2],
+}
+
+impl<'a> EdgeLabels<'a> {
+    fn new(s: &'a Snapshot, shash: &'a [u64]) -> Self {
+        EdgeLabels { s, shash, skipped: [hash_bytes(b"map"), hash_bytes(b"__proto__")] }
+    }
+
+    #[inline]
+    fn label(&self, e: usize) -> Option<u64> {
+        let t = self.s.edges.ty[e];
         if t == EdgeType::WEAK || t == EdgeType::SHORTCUT || t == EdgeType::INVISIBLE {
-            continue;
+            return None;
         }
-        let ni = s.edges.name_or_index[e];
+        let ni = self.s.edges.name_or_index[e];
         let name_hash = if t.has_string_name() {
-            let skip = match skip_cache.get_mut(ni as usize) {
-                Some(c) => {
-                    if *c == 0 {
-                        *c = if skip_name(ni) { 2 } else { 1 };
-                    }
-                    *c == 2
-                }
-                None => false,
-            };
-            if skip {
-                continue;
+            let h = self.shash.get(ni as usize).copied().unwrap_or(0);
+            if self.skipped.contains(&h) && matches!(self.s.strings.raw(ni), Some(b"map") | Some(b"__proto__")) {
+                return None;
             }
-            shash.get(ni as usize).copied().unwrap_or(0)
+            h
         } else {
             mix(0x51, ni as u64)
         };
-        content[e] = true;
-        label[e] = mix(t.0 as u64 + 1, name_hash);
+        Some(mix(t.0 as u64 + 1, name_hash))
     }
-    EdgeInfo { content, label }
 }
 
-/// Level-0 hashes; `leaf[n]` says the node's hash never changes (strings, opaque numbers).
-fn level0(heap: &Heap, shash: &[u64]) -> (Vec<u64>, Vec<bool>) {
-    let s = heap.snapshot();
-    let n = s.node_count();
-    let st = &s.strings;
-    let mut h = vec![0u64; n];
-    let mut leaf = vec![false; n];
-    for o in 0..n {
-        let t = s.nodes.ty[o];
-        let name = shash.get(s.nodes.name[o] as usize).copied().unwrap_or(0);
-        if t == NodeType::STRING || t == NodeType::SLICED_STRING {
-            h[o] = mix(0x5354_5249_4E47, name);
-            leaf[o] = true;
-        } else if t == NodeType::NUMBER {
-            let has_value = s.edges_of(o as u32).any(|e| st.raw(s.edges.name_or_index[e]) == Some(b"value".as_slice()) && s.edges.ty[e].has_string_name());
-            if has_value {
-                h[o] = mix(0x4E55_4D, name);
-            } else {
-                // Value not recorded: unique, we cannot prove two numbers equal.
-                h[o] = mix(0x0BAD_0BAD, s.nodes.id[o] as u64);
-                leaf[o] = true;
-            }
+/// Level-0 hash of one node, and whether it is a leaf (its hash never changes: strings,
+/// numbers whose value is not recorded).
+fn level0(s: &Snapshot, shash: &[u64], o: usize) -> (u64, bool) {
+    let t = s.nodes.ty[o];
+    let name = shash.get(s.nodes.name[o] as usize).copied().unwrap_or(0);
+    if t == NodeType::STRING || t == NodeType::SLICED_STRING {
+        (mix(0x5354_5249_4E47, name), true)
+    } else if t == NodeType::NUMBER {
+        let has_value = s
+            .edges_of(o as u32)
+            .any(|e| s.edges.ty[e].has_string_name() && s.strings.raw(s.edges.name_or_index[e]) == Some(b"value".as_slice()));
+        if has_value {
+            (mix(0x4E55_4D, name), false)
         } else {
-            h[o] = mix(t.0 as u64 + 0x100, name);
+            // Value not recorded: unique, we cannot prove two numbers equal.
+            (mix(0x0BAD_0BAD, s.nodes.id[o] as u64), true)
         }
+    } else {
+        (mix(t.0 as u64 + 0x100, name), false)
     }
-    (h, leaf)
 }
 
 /// The content hash of every node after `depth` levels.
 pub fn content_hashes(heap: &Heap, depth: usize) -> Vec<u64> {
-    let shash = string_hashes(heap);
-    let info = edge_info(heap, &shash);
-    let (h0, leaf) = level0(heap, &shash);
-    drop(shash);
     let s = heap.snapshot();
+    let n = s.node_count();
+    let shash = string_hashes(heap);
+    let labels = EdgeLabels::new(s, &shash);
+    let mut h0 = vec![0u64; n];
+    let mut leaf = vec![false; n];
+    let step0 = |o: usize, (h, l): (&mut u64, &mut bool)| (*h, *l) = level0(s, &shash, o);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        h0.par_iter_mut().zip(leaf.par_iter_mut()).enumerate().with_min_len(4096).for_each(|(o, x)| step0(o, x));
+    }
+    #[cfg(not(feature = "parallel"))]
+    h0.iter_mut().zip(leaf.iter_mut()).enumerate().for_each(|(o, x)| step0(o, x));
     let mut prev = h0.clone();
-    let mut next = vec![0u64; prev.len()];
+    let mut next = vec![0u64; n];
     for _ in 0..depth {
         let step = |o: usize, out: &mut u64| {
             if leaf[o] {
@@ -234,8 +241,8 @@ pub fn content_hashes(heap: &Heap, depth: usize) -> Vec<u64> {
             }
             let mut h = h0[o];
             for e in s.edges_of(o as u32) {
-                if info.content[e] {
-                    h = mix(mix(h, info.label[e]), prev[s.edges.to[e] as usize]);
+                if let Some(label) = labels.label(e) {
+                    h = mix(mix(h, label), prev[s.edges.to[e] as usize]);
                 }
             }
             *out = h;
@@ -276,14 +283,9 @@ fn same_signature(heap: &Heap, a: u32, b: u32) -> bool {
 /// Clusters of verified equal-content objects (all copies, before the outermost rule),
 /// largest first. Each cluster is (hash, members ascending by ordinal).
 fn raw_clusters(heap: &Heap, hashes: &[u64]) -> Vec<(u64, Vec<u32>)> {
-    let n = heap.node_count() as u32;
-    let mut cand: Vec<(u64, u32)> = (0..n)
-        .filter(|&o| is_candidate(heap, o))
-        .map(|o| {
-            let key = mix(mix(hashes[o as usize], heap.class_key(o) as u64), heap.shallow_size(o));
-            (key, o)
-        })
-        .collect();
+    let mut cand: Vec<(u64, u32)> = map_nodes(heap.node_count(), |o| {
+        is_candidate(heap, o).then(|| (mix(mix(hashes[o as usize], heap.class_key(o) as u64), heap.shallow_size(o)), o))
+    });
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
@@ -463,53 +465,52 @@ fn wasted_estimate(heap: &Heap, members: &[u32]) -> u64 {
     total - heap.retained_size(members[0])
 }
 
-/// String groups: (name string index → members). Skips zero-size strings and flat cons
+/// Duplicate strings: string nodes grouped by text. Skips zero-size strings and flat cons
 /// strings, like DevTools' duplicated-strings filter; cons strings group by flattened text.
+/// Grouped by sorting (text hash, ordinal) pairs rather than in a map: millions of distinct
+/// strings sort in parallel, and each group's first member is its lowest ordinal.
 pub fn string_groups(heap: &Heap) -> Vec<DuplicateString> {
     let s = heap.snapshot();
-    let mut by_text: HashMap<u64, (u64, u64, u32)> = HashMap::new();
     let shash = string_hashes(heap);
-    for o in 0..s.node_count() as u32 {
+    let text_hash = |o: u32| -> Option<u64> {
         let t = s.node_type(o);
         if !(t == NodeType::STRING || t == NodeType::CONCATENATED_STRING) || heap.shallow_size(o) == 0 {
-            continue;
+            return None;
         }
-        let h = if t == NodeType::CONCATENATED_STRING {
-            // Flat cons strings (one part is "") are a view of the other part.
-            let flat = s.edges_of(o).any(|e| {
-                s.edge_type(e) == EdgeType::INTERNAL
-                    && matches!(s.strings.raw(s.edges.name_or_index[e]), Some(b"first") | Some(b"second"))
-                    && s.strings.raw(s.nodes.name[s.edge_target(e) as usize]) == Some(b"".as_slice())
-            });
-            if flat {
-                continue;
-            }
-            hash_bytes(heap.display_name(o).as_bytes())
-        } else {
-            // Same hash as hash_bytes of the unescaped text for plain strings is not needed:
-            // V8 writes equal texts with equal escapes.
-            shash[s.nodes.name[o as usize] as usize]
-        };
-        let g = by_text.entry(h).or_insert((0, 0, o));
-        g.0 += 1;
-        g.1 += heap.shallow_size(o);
+        if t == NodeType::STRING {
+            // V8 writes equal texts with equal escapes: the raw bytes' hash stands for the text.
+            return shash.get(s.nodes.name[o as usize] as usize).copied();
+        }
+        // Flat cons strings (one part is "") are a view of the other part.
+        let flat = s.edges_of(o).any(|e| {
+            s.edge_type(e) == EdgeType::INTERNAL
+                && matches!(s.strings.raw(s.edges.name_or_index[e]), Some(b"first") | Some(b"second"))
+                && s.strings.raw(s.nodes.name[s.edge_target(e) as usize]) == Some(b"".as_slice())
+        });
+        (!flat).then(|| hash_bytes(heap.display_name(o).as_bytes()))
+    };
+    let mut keyed: Vec<(u64, u32)> = map_nodes(s.node_count(), |o| text_hash(o).map(|h| (h, o)));
+    drop(shash);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        keyed.par_sort_unstable();
     }
-    let mut out: Vec<DuplicateString> = by_text
-        .into_values()
-        .filter(|g| g.0 >= 2)
-        .map(|(count, total, first)| {
+    #[cfg(not(feature = "parallel"))]
+    keyed.sort_unstable();
+    let mut out: Vec<DuplicateString> = keyed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|group| group.len() >= 2)
+        .map(|group| {
+            let first = group[0].1;
+            let count = group.len() as u64;
+            let total: u64 = group.iter().map(|&(_, o)| heap.shallow_size(o)).sum();
             let text = heap.display_name(first);
             let text: String = if text.chars().count() > 200 { text.chars().take(199).chain(['…']).collect() } else { text };
-            DuplicateString {
-                text,
-                count,
-                total_size: total,
-                wasted_size: total - total / count,
-                example_id: s.node_id(first),
-            }
+            DuplicateString { text, count, total_size: total, wasted_size: total - total / count, example_id: s.node_id(first) }
         })
         .collect();
-    out.sort_by(|a, b| b.wasted_size.cmp(&a.wasted_size).then_with(|| a.text.cmp(&b.text)));
+    out.sort_by(|a, b| b.wasted_size.cmp(&a.wasted_size).then_with(|| a.text.cmp(&b.text)).then(a.example_id.cmp(&b.example_id)));
     out
 }
 
