@@ -192,20 +192,23 @@ fn aggregates(h: &Heap, classes: &Classes, gkeys: &mut HashMap<String, u32>, nam
         })
         .collect();
     let s = h.snapshot();
-    let mut v: Vec<(u32, u32, u64)> = (0..h.node_count() as u32)
-        .filter_map(|o| {
-            let size = s.self_size(o);
-            (size > 0).then(|| (local[classes.node_key[o as usize] as usize], s.node_id(o), size))
-        })
-        .collect();
+    let row = |o: u32| {
+        let size = s.self_size(o);
+        (size > 0).then(|| (local[classes.node_key[o as usize] as usize], s.node_id(o), size))
+    };
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
+        let mut v: Vec<(u32, u32, u64)> = (0..h.node_count() as u32).into_par_iter().with_min_len(4096).filter_map(row).collect();
         v.par_sort_unstable();
+        v
     }
     #[cfg(not(feature = "parallel"))]
-    v.sort_unstable();
-    v
+    {
+        let mut v: Vec<(u32, u32, u64)> = (0..h.node_count() as u32).filter_map(row).collect();
+        v.sort_unstable();
+        v
+    }
 }
 
 /// DevTools' Comparison rows (every class with a change in count, size, new or deleted;
@@ -494,8 +497,9 @@ fn human_bytes(b: u64) -> String {
     format!("{v:.1} {u}")
 }
 
-/// Compares `spike` (the later snapshot) against `base`.
-pub fn diff(base: &Heap, spike: &Heap, opts: &DiffOptions) -> DiffReport {
+/// The Comparison rows (with retained sizes, ranked), how well ids match, and the growth
+/// items when the snapshots come from one process.
+fn classes_and_growth(base: &Heap, spike: &Heap, opts: &DiffOptions) -> (Vec<ClassDiff>, IdMatch, Vec<GrowthItem>) {
     let (mut classes, mut id_match) = compare_classes(base, spike);
     let ra: HashMap<String, u64> = base.summary().into_iter().map(|c| (c.key, c.retained_size)).collect();
     let rb: HashMap<String, u64> = spike.summary().into_iter().map(|c| (c.key, c.retained_size)).collect();
@@ -514,9 +518,17 @@ pub fn diff(base: &Heap, spike: &Heap, opts: &DiffOptions) -> DiffReport {
         });
     }
     let growth = if same { growth_items(base, spike, opts.top, opts.path_depth) } else { Vec::new() };
-    let (dups, dup_strings) =
-        if opts.skip_duplicates { (Vec::new(), Vec::new()) } else { duplicate_growth(base, spike, &opts.duplicates) };
+    (classes, id_match, growth)
+}
 
+/// Compares `spike` (the later snapshot) against `base`.
+pub fn diff(base: &Heap, spike: &Heap, opts: &DiffOptions) -> DiffReport {
+    // Duplicates do not depend on the class comparison and growth: one core each.
+    let ((mut classes, id_match, growth), (dups, dup_strings)) = crate::analysis::util::join(
+        || classes_and_growth(base, spike, opts),
+        || if opts.skip_duplicates { (Vec::new(), Vec::new()) } else { duplicate_growth(base, spike, &opts.duplicates) },
+    );
+    let same = id_match.same_process;
     let mut findings: Vec<Finding> = Vec::new();
     let mut used = vec![false; dups.len()];
     for (gi, g) in growth.iter().enumerate() {

@@ -5,6 +5,9 @@
 
 mod common;
 
+use std::borrow::Cow;
+
+use heapsnap_core::analysis::classes::{self, InterfaceDefinition};
 use heapsnap_core::analysis::{flags, Heap, NO_DISTANCE};
 use heapsnap_core::{Header, Snapshot, StringTable};
 
@@ -104,6 +107,16 @@ fn example_b_no_user_roots_interfaces_locations_dom_state() {
         serde_json::to_string(h.interface_definitions()).unwrap(),
         r#"[{"name":"{x, y}","properties":["x","y"],"count":3}]"#
     );
+    // Under its own shapes (counts aside) the keys are the Heap's own, borrowed; under none,
+    // the {x, y} objects fall back to Object.
+    let own = vec![InterfaceDefinition { name: "{x, y}".into(), properties: vec!["x".into(), "y".into()], count: 0 }];
+    let under_own = h.class_keys_under(&own);
+    assert!(matches!(under_own, Cow::Borrowed(_)));
+    let recomputed = classes::calculate_with(h.snapshot(), &h.snapshot().locations, Some(&own));
+    assert_eq!(recomputed.node_key, h.classes().node_key);
+    let under_none = h.class_keys_under(&[]);
+    assert!(matches!(under_none, Cow::Owned(_)));
+    assert_eq!(under_none.key_name(under_none.node_key[5]), "Object");
     assert_eq!(h.class_name(14), "Object");
     assert_eq!(h.display_name(14), r#"{"weird,name"}"#);
     assert_eq!(h.display_name(5), "{x, y}");

@@ -245,8 +245,16 @@ impl Heap {
     /// This snapshot's class keys recomputed under other interface definitions (usually the
     /// other snapshot's, as DevTools' Comparison view does for the base snapshot, §7). The
     /// Heap's own classes are unchanged.
-    pub fn class_keys_under(&self, defs: &[InterfaceDefinition]) -> Classes {
-        classes::calculate_with(&self.snapshot, &self.snapshot.locations, Some(defs))
+    /// Borrowed when `defs` name the same shapes as this snapshot's own definitions: the
+    /// result would equal [`Heap::classes`].
+    pub fn class_keys_under(&self, defs: &[InterfaceDefinition]) -> std::borrow::Cow<'_, Classes> {
+        let own = self.interface_definitions();
+        let same_shapes = defs.len() == own.len()
+            && defs.iter().zip(own).all(|(a, b)| a.name == b.name && a.properties == b.properties);
+        if same_shapes {
+            return std::borrow::Cow::Borrowed(&self.classes);
+        }
+        std::borrow::Cow::Owned(classes::calculate_with(&self.snapshot, &self.snapshot.locations, Some(defs)))
     }
 
     /// Whether node ids ascend with the ordinal (V8 writes them so); [`Heap::find_by_id`]
