@@ -611,7 +611,7 @@ pub fn diff(base: &Heap, spike: &Heap, opts: &DiffOptions) -> DiffReport {
     // Keep the verdict about what matters: drop lines under 1% of the total growth.
     let floor = (spike.total_size() as i64 - base.total_size() as i64).abs() / 100;
     findings.retain(|f| f.bytes >= floor);
-    findings.sort_by(|x, y| y.bytes.cmp(&x.bytes));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.bytes));
     findings.truncate(opts.top.max(1));
     let class_count = classes.len();
     if opts.class_limit > 0 {

@@ -205,7 +205,7 @@ fn level0(s: &Snapshot, shash: &[u64], o: usize) -> (u64, bool) {
             .edges_of(o as u32)
             .any(|e| s.edges.ty[e].has_string_name() && s.strings.raw(s.edges.name_or_index[e]) == Some(b"value".as_slice()));
         if has_value {
-            (mix(0x4E55_4D, name), false)
+            (mix(0x004E_554D, name), false)
         } else {
             // Value not recorded: unique, we cannot prove two numbers equal.
             (mix(0x0BAD_0BAD, s.nodes.id[o] as u64), true)

@@ -50,7 +50,7 @@ fn conforms(name: &str) {
     let mut ours: Vec<_> = heap
         .summary()
         .iter()
-        .map(|c| row(&c.name, c.count as u64, c.self_size, c.retained_size, c.distance as i64))
+        .map(|c| row(&c.name, c.count, c.self_size, c.retained_size, c.distance as i64))
         .collect();
     let mut theirs: Vec<_> = reference["classes"]
         .as_array()

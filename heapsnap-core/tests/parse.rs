@@ -237,7 +237,7 @@ fn errors_name_section_and_offset() {
     assert!(e.message.contains("self_size"), "{e}");
 
     // A node name past the strings table.
-    let e = err(&good.replace("\"w\"]", "\"w\"]").replace(",\n\"w\"]", "]"));
+    let e = err(&good.replace(",\n\"w\"]", "]"));
     assert_eq!((e.kind, e.section), (ErrorKind::Invalid, Section::Edges));
 }
 

@@ -99,7 +99,7 @@ fn render(r: &SummaryReport, seconds: f64) -> String {
         t.row(vec![
             c.name.clone(),
             human::distance(c.distance),
-            human::count(c.count as u64),
+            human::count(c.count),
             human::bytes(c.self_size),
             human::bytes(c.retained_size),
             human::percent(c.retained_size, total),

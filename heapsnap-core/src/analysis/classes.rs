@@ -93,8 +93,8 @@ pub fn shorten_tag_name(name: &str) -> Option<String> {
             None => name.to_owned(),
         });
     }
-    if name.starts_with("Detached <") {
-        return Some(match name[10..].find(' ') {
+    if let Some(rest) = name.strip_prefix("Detached <") {
+        return Some(match rest.find(' ') {
             Some(sp) => format!("{}>", &name[..10 + sp]),
             None => name.to_owned(),
         });
@@ -252,7 +252,7 @@ pub fn infer_interfaces(s: &Snapshot) -> Vec<InterfaceDefinition> {
         }
     }
     let mut sorted: Vec<(String, Vec<u32>, usize)> = candidates.into_iter().map(|(k, (p, c))| (k, p, c)).collect();
-    sorted.sort_by(|a, b| b.2.cmp(&a.2)); // stable
+    sorted.sort_by_key(|c| std::cmp::Reverse(c.2)); // stable
     let min_count = MIN_OBJECT_COUNT_PER_INTERFACE.max(total as f64 / MIN_OBJECT_PROPORTION_PER_INTERFACE);
     let mut out = Vec::new();
     for (name, props, count) in sorted {
@@ -324,7 +324,7 @@ fn apply_interfaces(s: &Snapshot, defs: &[InterfaceDefinition], names: &mut Name
     let mut props: Vec<u32> = Vec::new();
     let mut states: Vec<u32> = Vec::new();
     let mut snapshot_states: Vec<u32> = Vec::new();
-    for o in 0..s.node_count() {
+    for (o, class) in class_of.iter_mut().enumerate() {
         if !is_plain_object(s, o) {
             continue;
         }
@@ -354,7 +354,7 @@ fn apply_interfaces(s: &Snapshot, defs: &[InterfaceDefinition], names: &mut Name
                 break;
             }
         }
-        class_of[o] = m.2;
+        *class = m.2;
     }
 }
 

@@ -83,7 +83,7 @@ impl WeakMapNames {
         if i < misses.len() && misses.get(i) {
             return None;
         }
-        if !self.hits.contains_key(&name_index) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.hits.entry(name_index) {
             // Cheap reject before unescaping: must start with a digit.
             let parsed = match s.strings.raw(name_index) {
                 Some(raw) if raw.first().is_some_and(u8::is_ascii_digit) => {
@@ -93,7 +93,7 @@ impl WeakMapNames {
             };
             match parsed {
                 Some(p) => {
-                    self.hits.insert(name_index, p);
+                    e.insert(p);
                 }
                 None => {
                     if i < misses.len() {

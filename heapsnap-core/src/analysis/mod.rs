@@ -2,13 +2,15 @@
 //! DevTools' heap snapshot pipeline (`HeapSnapshot.initialize`, spec §3), with the same
 //! results, in this order:
 //!
-//! 1. DOM state + "Detached " (§3.2)     5. dominators (Semi-NCA on G1, §3.7) over essential
-//! 2. flags incl. pageObject (§3.3)         predecessors; beside them distances (§3.6), class
-//! 3. essential-edge bitmap (§3.4)          names, interfaces, class keys (§4), which need
-//! 4. shallow-size transfer (§3.5), beside  neither, and which nodes have one retainer
-//!    the predecessor index
-//!                                       6. retained sizes, dominated index (§3.8–3.9)
-//!                                       7. statistics (§8)
+//! 1. DOM state + "Detached " (§3.2)
+//! 2. flags incl. pageObject (§3.3)
+//! 3. essential-edge bitmap (§3.4)
+//! 4. shallow-size transfer (§3.5), beside the predecessor index
+//! 5. dominators (Semi-NCA on G1, §3.7) over essential predecessors; beside them distances
+//!    (§3.6), class names, interfaces, class keys (§4), which need neither, and which nodes
+//!    have one retainer
+//! 6. retained sizes, dominated index (§3.8–3.9)
+//! 7. statistics (§8)
 //!
 //! DevTools builds the full retainer index (§3.1) first; here it is built on first use
 //! ([`Heap::retainer_index`]): the Summary and a diff's class rows never need it, and the

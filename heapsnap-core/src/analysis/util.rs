@@ -91,6 +91,19 @@ pub fn js_json_string(s: &str) -> String {
     serde_json::to_string(s).expect("a str always serializes")
 }
 
+/// Runs `a` and `b` on two threads when the crate is built with `parallel`, one after the
+/// other otherwise (wasm).
+pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::join(a, b)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (a(), b())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,18 +130,5 @@ mod tests {
         assert_eq!(format_property_name("x"), "x");
         assert_eq!(format_property_name("weird,name"), "\"weird,name\"");
         assert_eq!(format_property_name("a\"b"), "\"a\\\"b\"");
-    }
-}
-
-/// Runs `a` and `b` on two threads when the crate is built with `parallel`, one after the
-/// other otherwise (wasm).
-pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
-    #[cfg(feature = "parallel")]
-    {
-        rayon::join(a, b)
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        (a(), b())
     }
 }

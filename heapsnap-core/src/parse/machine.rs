@@ -754,7 +754,7 @@ fn locations(s: &Snapshot, flat: Vec<u64>, at: u64) -> Result<Vec<Location>> {
     };
     let (oi, si, li, ci) = (pos("object_index")?, pos("script_id")?, pos("line")?, pos("column")?);
     let nf = s.node_layout.as_ref().map_or(1, |l| l.field_count) as u64;
-    if flat.len() % fields.len() != 0 {
+    if !flat.len().is_multiple_of(fields.len()) {
         return Err(Error::invalid(Section::Locations, at, "locations do not hold whole records"));
     }
     // DevTools keys locations by raw node index, so one that names no node is never looked

@@ -162,7 +162,7 @@ pub fn max_over_ranges(len: usize, f: impl Fn(Range<usize>) -> u64 + Sync + Send
 }
 
 /// Splits a column into consecutive mutable slices of the given lengths.
-pub fn split_column<'a, T>(mut column: &'a mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&'a mut [T]> {
+pub fn split_column<T>(mut column: &mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
     lengths
         .map(|n| {
             let n = n.min(column.len());

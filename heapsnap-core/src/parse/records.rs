@@ -341,7 +341,7 @@ impl EdgeSchema {
     #[inline]
     fn node_ordinal(&self, to: u64) -> Option<u64> {
         if to >= 1 << 48 || !(2..1 << 8).contains(&self.node_fields) {
-            return (to % self.node_fields == 0).then(|| to / self.node_fields);
+            return to.is_multiple_of(self.node_fields).then(|| to / self.node_fields);
         }
         let q = ((to as u128 * self.node_reciprocal as u128) >> 64) as u64;
         (q * self.node_fields == to).then_some(q)

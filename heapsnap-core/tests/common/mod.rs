@@ -11,11 +11,14 @@ pub fn from_json(text: &str) -> Snapshot {
 
 pub const META: &str = r#"{"node_fields":["type","name","id","self_size","edge_count","detachedness"],"node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic","concatenated string","sliced string","symbol","bigint","object shape"],"string","number","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"],"location_fields":["object_index","script_id","line","column"]}"#;
 
+/// (type, name, id, self size, detachedness, edges as (type, name or index, target)).
+pub type BuilderNode = (u64, String, u64, u64, u64, Vec<(u64, String, u64)>);
+
 /// A tiny builder for hand-made graphs in V8's current layout.
 #[derive(Default)]
 pub struct Builder {
     pub strings: Vec<String>,
-    pub nodes: Vec<(u64, String, u64, u64, u64, Vec<(u64, String, u64)>)>,
+    pub nodes: Vec<BuilderNode>,
 }
 
 pub fn node_type(t: &str) -> u64 {
