@@ -19,7 +19,8 @@ fn bench_file() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("heapsnap-bench/big-100mb.heapsnapshot"));
     if !path.exists() {
         let gen = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/gen/big.js");
-        let status = std::process::Command::new("node").arg(gen).args(["--target-mb", "100"]).status().expect("node runs");
+        let status =
+            std::process::Command::new("node").arg(gen).args(["--target-mb", "100"]).status().expect("node runs");
         assert!(status.success() && path.exists(), "could not generate {}", path.display());
     }
     path

@@ -166,12 +166,9 @@ fn main() -> ExitCode {
                 }
             };
         }
-        Command::Diff { base, spike, limit, fail_on_growth, no_duplicates, common } => commands::diff::run(
-            &base,
-            &spike,
-            commands::diff::Args { limit, fail_on_growth, no_duplicates },
-            common,
-        ),
+        Command::Diff { base, spike, limit, fail_on_growth, no_duplicates, common } => {
+            commands::diff::run(&base, &spike, commands::diff::Args { limit, fail_on_growth, no_duplicates }, common)
+        }
         Command::Duplicates { file, limit, depth, common } => commands::duplicates::run(&file, limit, depth, common),
         Command::Path { file, id, limit, common } => commands::path::run(&file, &id, limit, common),
     };

@@ -81,7 +81,9 @@ fn strings_cut_short_fail_with_diagnosis_and_salvage_keeps_sizes() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|o| (o["id"].as_u64().unwrap(), o["self_size"].as_u64().unwrap(), o["retained_size"].as_u64().unwrap()))
+            .map(|o| {
+                (o["id"].as_u64().unwrap(), o["self_size"].as_u64().unwrap(), o["retained_size"].as_u64().unwrap())
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(top(cut, true), top(whole, false));

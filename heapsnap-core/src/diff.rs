@@ -180,7 +180,12 @@ fn totals(h: &Heap) -> SnapshotTotals {
 }
 
 /// (global key, id, self size) of every node with self size > 0, sorted by (key, id).
-fn aggregates(h: &Heap, classes: &Classes, gkeys: &mut HashMap<String, u32>, names: &mut Vec<String>) -> Vec<(u32, u32, u64)> {
+fn aggregates(
+    h: &Heap,
+    classes: &Classes,
+    gkeys: &mut HashMap<String, u32>,
+    names: &mut Vec<String>,
+) -> Vec<(u32, u32, u64)> {
     let local: Vec<u32> = (0..classes.keys.len() as u32)
         .map(|k| {
             let pk = classes.public_key(k);
@@ -199,7 +204,8 @@ fn aggregates(h: &Heap, classes: &Classes, gkeys: &mut HashMap<String, u32>, nam
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        let mut v: Vec<(u32, u32, u64)> = (0..h.node_count() as u32).into_par_iter().with_min_len(4096).filter_map(row).collect();
+        let mut v: Vec<(u32, u32, u64)> =
+            (0..h.node_count() as u32).into_par_iter().with_min_len(4096).filter_map(row).collect();
         v.par_sort_unstable();
         v
     }
@@ -371,7 +377,11 @@ pub fn growth_items(base: &Heap, spike: &Heap, top: usize, path_depth: usize) ->
                 let best = if focus == anchor {
                     new_children(focus).max_by_key(|&c| (spike.retained_size(c), std::cmp::Reverse(c)))
                 } else {
-                    spike.dominated(focus).iter().copied().max_by_key(|&c| (spike.retained_size(c), std::cmp::Reverse(c)))
+                    spike
+                        .dominated(focus)
+                        .iter()
+                        .copied()
+                        .max_by_key(|&c| (spike.retained_size(c), std::cmp::Reverse(c)))
                 };
                 match best {
                     Some(c) if spike.retained_size(c) * 5 >= bytes_here * 4 && spike.retained_size(c) > 0 => {
@@ -388,13 +398,17 @@ pub fn growth_items(base: &Heap, spike: &Heap, top: usize, path_depth: usize) ->
                 e.0 += 1;
                 e.1 += spike.retained_size(c);
             }
-            let (class_name, count, bytes) = match by_class.into_iter().max_by_key(|(k, v)| (v.1, std::cmp::Reverse(*k))) {
-                Some((k, (c, b))) => (spike.classes().key_name(k).to_owned(), c, b),
-                None => (spike.class_name(focus).to_owned(), 1, spike.retained_size(focus)),
-            };
+            let (class_name, count, bytes) =
+                match by_class.into_iter().max_by_key(|(k, v)| (v.1, std::cmp::Reverse(*k))) {
+                    Some((k, (c, b))) => (spike.classes().key_name(k).to_owned(), c, b),
+                    None => (spike.class_name(focus).to_owned(), 1, spike.retained_size(focus)),
+                };
             let holder = duplicates::visible_holder(spike, focus);
-            let holder_base_retained =
-                if old[holder as usize] { base_lookup(spike.snapshot().node_id(holder)).map(|b| base.retained_size(b)) } else { None };
+            let holder_base_retained = if old[holder as usize] {
+                base_lookup(spike.snapshot().node_id(holder)).map(|b| base.retained_size(b))
+            } else {
+                None
+            };
             GrowthItem {
                 class_name,
                 count,
@@ -413,8 +427,13 @@ pub fn growth_items(base: &Heap, spike: &Heap, top: usize, path_depth: usize) ->
 }
 
 /// Clusters and strings that appeared or grew.
-pub fn duplicate_growth(base: &Heap, spike: &Heap, opts: &DuplicateOptions) -> (Vec<DuplicateGrowth>, Vec<StringGrowth>) {
-    let wasted = |h: &Heap, m: &[u32]| -> u64 { m.iter().map(|&o| h.retained_size(o)).sum::<u64>() - h.retained_size(m[0]) };
+pub fn duplicate_growth(
+    base: &Heap,
+    spike: &Heap,
+    opts: &DuplicateOptions,
+) -> (Vec<DuplicateGrowth>, Vec<StringGrowth>) {
+    let wasted =
+        |h: &Heap, m: &[u32]| -> u64 { m.iter().map(|&o| h.retained_size(o)).sum::<u64>() - h.retained_size(m[0]) };
     // Clusters are matched across snapshots by content hash. One hash can name several
     // clusters of a snapshot (same content, different shallow sizes), so both sides are
     // merged by hash first; otherwise one cluster would be compared with another's count.
@@ -493,7 +512,13 @@ fn human_bytes(b: u64) -> String {
     if b < 1000 {
         return format!("{b} B");
     }
-    let (v, u) = if b < 1_000_000 { (b as f64 / 1e3, "kB") } else if b < 1_000_000_000 { (b as f64 / 1e6, "MB") } else { (b as f64 / 1e9, "GB") };
+    let (v, u) = if b < 1_000_000 {
+        (b as f64 / 1e3, "kB")
+    } else if b < 1_000_000_000 {
+        (b as f64 / 1e6, "MB")
+    } else {
+        (b as f64 / 1e9, "GB")
+    };
     format!("{v:.1} {u}")
 }
 
@@ -526,7 +551,13 @@ pub fn diff(base: &Heap, spike: &Heap, opts: &DiffOptions) -> DiffReport {
     // Duplicates do not depend on the class comparison and growth: one core each.
     let ((mut classes, id_match, growth), (dups, dup_strings)) = crate::analysis::util::join(
         || classes_and_growth(base, spike, opts),
-        || if opts.skip_duplicates { (Vec::new(), Vec::new()) } else { duplicate_growth(base, spike, &opts.duplicates) },
+        || {
+            if opts.skip_duplicates {
+                (Vec::new(), Vec::new())
+            } else {
+                duplicate_growth(base, spike, &opts.duplicates)
+            }
+        },
     );
     let same = id_match.same_process;
     let mut findings: Vec<Finding> = Vec::new();
@@ -600,7 +631,13 @@ pub fn diff(base: &Heap, spike: &Heap, opts: &DiffOptions) -> DiffReport {
             }
             findings.push(Finding {
                 kind: "class".into(),
-                text: format!("{}: {} → {} objects (+{} retained)", c.name, c.base_count, c.spike_count, human_bytes(d as u64)),
+                text: format!(
+                    "{}: {} → {} objects (+{} retained)",
+                    c.name,
+                    c.base_count,
+                    c.spike_count,
+                    human_bytes(d as u64)
+                ),
                 bytes: d,
                 growth_index: None,
                 duplicate_index: None,

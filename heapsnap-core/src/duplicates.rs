@@ -201,9 +201,9 @@ fn level0(s: &Snapshot, shash: &[u64], o: usize) -> (u64, bool) {
     if t == NodeType::STRING || t == NodeType::SLICED_STRING {
         (mix(0x5354_5249_4E47, name), true)
     } else if t == NodeType::NUMBER {
-        let has_value = s
-            .edges_of(o as u32)
-            .any(|e| s.edges.ty[e].has_string_name() && s.strings.raw(s.edges.name_or_index[e]) == Some(b"value".as_slice()));
+        let has_value = s.edges_of(o as u32).any(|e| {
+            s.edges.ty[e].has_string_name() && s.strings.raw(s.edges.name_or_index[e]) == Some(b"value".as_slice())
+        });
         if has_value {
             (mix(0x004E_554D, name), false)
         } else {
@@ -506,11 +506,20 @@ pub fn string_groups(heap: &Heap) -> Vec<DuplicateString> {
             let count = group.len() as u64;
             let total: u64 = group.iter().map(|&(_, o)| heap.shallow_size(o)).sum();
             let text = heap.display_name(first);
-            let text: String = if text.chars().count() > 200 { text.chars().take(199).chain(['…']).collect() } else { text };
-            DuplicateString { text, count, total_size: total, wasted_size: total - total / count, example_id: s.node_id(first) }
+            let text: String =
+                if text.chars().count() > 200 { text.chars().take(199).chain(['…']).collect() } else { text };
+            DuplicateString {
+                text,
+                count,
+                total_size: total,
+                wasted_size: total - total / count,
+                example_id: s.node_id(first),
+            }
         })
         .collect();
-    out.sort_by(|a, b| b.wasted_size.cmp(&a.wasted_size).then_with(|| a.text.cmp(&b.text)).then(a.example_id.cmp(&b.example_id)));
+    out.sort_by(|a, b| {
+        b.wasted_size.cmp(&a.wasted_size).then_with(|| a.text.cmp(&b.text)).then(a.example_id.cmp(&b.example_id))
+    });
     out
 }
 

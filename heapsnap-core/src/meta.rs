@@ -69,20 +69,22 @@ pub struct TypeNames {
 }
 
 fn find(fields: &[String], name: &str, what: &str) -> Result<usize> {
-    fields.iter().position(|f| f == name).ok_or_else(|| {
-        Error::invalid(Section::Header, 0, format!("meta.{what} has no \"{name}\" field"))
-    })
+    fields
+        .iter()
+        .position(|f| f == name)
+        .ok_or_else(|| Error::invalid(Section::Header, 0, format!("meta.{what} has no \"{name}\" field")))
 }
 
 fn type_names(types: &[serde_json::Value], what: &str) -> Result<Vec<String>> {
-    let list = types.first().and_then(|v| v.as_array()).ok_or_else(|| {
-        Error::invalid(Section::Header, 0, format!("meta.{what}[0] is not a list of type names"))
-    })?;
+    let list = types
+        .first()
+        .and_then(|v| v.as_array())
+        .ok_or_else(|| Error::invalid(Section::Header, 0, format!("meta.{what}[0] is not a list of type names")))?;
     list.iter()
         .map(|v| {
-            v.as_str().map(str::to_owned).ok_or_else(|| {
-                Error::invalid(Section::Header, 0, format!("meta.{what}[0] holds a non-string"))
-            })
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| Error::invalid(Section::Header, 0, format!("meta.{what}[0] holds a non-string")))
         })
         .collect()
 }

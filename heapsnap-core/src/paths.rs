@@ -131,7 +131,8 @@ fn is_identifier(name: &str) -> bool {
 }
 
 fn quote(s: &str) -> String {
-    let clipped: String = if s.chars().count() > 60 { s.chars().take(59).chain(['…']).collect() } else { s.to_owned() };
+    let clipped: String =
+        if s.chars().count() > 60 { s.chars().take(59).chain(['…']).collect() } else { s.to_owned() };
     format!("'{}'", clipped.replace('\'', "\\'"))
 }
 
@@ -203,7 +204,8 @@ pub fn object_label(o: &ObjectInfo) -> String {
         "closure" => format!("{}() @{}", if o.name.is_empty() { "(anonymous)" } else { &o.name }, o.id),
         _ => {
             let name = if o.class_name.starts_with('{') || o.name.is_empty() { &o.class_name } else { &o.name };
-            let name: String = if name.chars().count() > 60 { name.chars().take(59).chain(['…']).collect() } else { name.clone() };
+            let name: String =
+                if name.chars().count() > 60 { name.chars().take(59).chain(['…']).collect() } else { name.clone() };
             format!("{name} @{}", o.id)
         }
     }

@@ -17,7 +17,10 @@ pub fn clamp(limit: Option<usize>, default: usize) -> usize {
 
 /// Looks an object up by its `@id`.
 pub fn node(h: &Heap, id: u64) -> Result<u32, String> {
-    u32::try_from(id).ok().and_then(|id| h.find_by_id(id)).ok_or_else(|| format!("no object with id @{id} in this snapshot"))
+    u32::try_from(id)
+        .ok()
+        .and_then(|id| h.find_by_id(id))
+        .ok_or_else(|| format!("no object with id @{id} in this snapshot"))
 }
 
 pub fn summary(h: &Heap, limit: usize, filter: Option<&str>) -> Value {
@@ -142,9 +145,9 @@ pub fn find(h: &Heap, class: Option<&str>, text: Option<&str>, offset: usize, li
     let s = h.snapshot();
     let mut hits: Vec<u32> = match (class, text) {
         (Some(c), None) => (0..h.node_count() as u32).filter(|&n| h.class_name(n) == c).collect(),
-        (None, Some(t)) => (0..h.node_count() as u32)
-            .filter(|&n| s.node_type(n).is_string() && s.node_name(n).contains(t))
-            .collect(),
+        (None, Some(t)) => {
+            (0..h.node_count() as u32).filter(|&n| s.node_type(n).is_string() && s.node_name(n).contains(t)).collect()
+        }
         _ => return Err("give exactly one of `class` (a Summary class name) or `string` (text to search)".into()),
     };
     let count = hits.len();

@@ -36,8 +36,18 @@ pub struct RedactOptions {
 /// Names DevTools' rules read (class naming, Statistics, DOM state, distances); never replaced,
 /// so the redacted file computes the same numbers.
 const INTERPRETED: [&str; 12] = [
-    "Object", "Array", "__proto__", "elements", "first", "second", "sloppy_function_map",
-    "constructor", "prototype", "global", "Window", "",
+    "Object",
+    "Array",
+    "__proto__",
+    "elements",
+    "first",
+    "second",
+    "sloppy_function_map",
+    "constructor",
+    "prototype",
+    "global",
+    "Window",
+    "",
 ];
 
 fn interpreted(name: &str) -> bool {
@@ -118,7 +128,8 @@ pub fn redact(input: &[u8], snapshot: &Snapshot, opts: RedactOptions, out: &mut 
         }
         let text = snapshot.strings.get(i as u32);
         out.write_all(&input[copied..start]).map_err(io)?;
-        out.write_all(placeholder(&key, &input[start..end], text.chars().count(), opts.names).as_bytes()).map_err(io)?;
+        out.write_all(placeholder(&key, &input[start..end], text.chars().count(), opts.names).as_bytes())
+            .map_err(io)?;
         copied = end;
         stats.redacted += 1;
         stats.redacted_bytes += len as u64;

@@ -282,7 +282,12 @@ impl Snapshot {
     }
 
     /// Assembles a snapshot from parsed columns (layouts and type names come from the header).
-    pub fn from_columns(header: Header, nodes: NodeColumns, edges: EdgeColumns, strings: StringTable) -> Result<Snapshot> {
+    pub fn from_columns(
+        header: Header,
+        nodes: NodeColumns,
+        edges: EdgeColumns,
+        strings: StringTable,
+    ) -> Result<Snapshot> {
         Ok(Snapshot {
             node_layout: Some(header.meta.node_layout()?),
             edge_layout: Some(header.meta.edge_layout()?),

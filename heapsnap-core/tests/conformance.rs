@@ -47,17 +47,20 @@ fn conforms(name: &str) {
 
     // Summary rows. Names can repeat (location-keyed classes), so compare sorted row lists.
     let row = |name: &str, count: u64, selfs: u64, ret: u64, dist: i64| (name.to_string(), count, selfs, ret, dist);
-    let mut ours: Vec<_> = heap
-        .summary()
-        .iter()
-        .map(|c| row(&c.name, c.count, c.self_size, c.retained_size, c.distance as i64))
-        .collect();
+    let mut ours: Vec<_> =
+        heap.summary().iter().map(|c| row(&c.name, c.count, c.self_size, c.retained_size, c.distance as i64)).collect();
     let mut theirs: Vec<_> = reference["classes"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| {
-            row(c["name"].as_str().unwrap(), u(&c["count"]), u(&c["self_size"]), u(&c["retained_size"]), i(&c["distance"]))
+            row(
+                c["name"].as_str().unwrap(),
+                u(&c["count"]),
+                u(&c["self_size"]),
+                u(&c["retained_size"]),
+                i(&c["distance"]),
+            )
         })
         .collect();
     ours.sort();

@@ -45,7 +45,16 @@ fn random_snapshots_equal_devtools() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| format!("{}|{}|{}|{}|{}", c["name"].as_str().unwrap(), c["count"], c["self_size"], c["retained_size"], c["distance"]))
+            .map(|c| {
+                format!(
+                    "{}|{}|{}|{}|{}",
+                    c["name"].as_str().unwrap(),
+                    c["count"],
+                    c["self_size"],
+                    c["retained_size"],
+                    c["distance"]
+                )
+            })
             .collect();
         got.sort();
         exp.sort();

@@ -257,11 +257,8 @@ fn devtools_large_retained_size_is_exact() {
             edges.extend_from_slice(&[3, 1, (i + 1) * 6]);
         }
     }
-    let header: Header = serde_json::from_str(&format!(
-        r#"{{"meta":{},"node_count":6,"edge_count":5}}"#,
-        common::META
-    ))
-    .unwrap();
+    let header: Header =
+        serde_json::from_str(&format!(r#"{{"meta":{},"node_count":6,"edge_count":5}}"#, common::META)).unwrap();
     let s = Snapshot::from_flat(header, &nodes, &edges, StringTable::from_strings(&["", "next"])).unwrap();
     let h = Heap::analyze(s);
     assert_eq!(h.retained_size(0), 6_000_000_000);
@@ -304,9 +301,12 @@ fn deep_chain_of_a_million_nodes_does_not_overflow() {
             edges.extend_from_slice(&[2, 1, if i > 1 { 6 } else { (i + 1) * 6 }]);
         }
     }
-    let header: Header =
-        serde_json::from_str(&format!(r#"{{"meta":{},"node_count":{n},"edge_count":{}}}"#, common::META, edges.len() / 3))
-            .unwrap();
+    let header: Header = serde_json::from_str(&format!(
+        r#"{{"meta":{},"node_count":{n},"edge_count":{}}}"#,
+        common::META,
+        edges.len() / 3
+    ))
+    .unwrap();
     let s = Snapshot::from_flat(header, &nodes, &edges, StringTable::from_strings(&["", "next"])).unwrap();
     let h = Heap::analyze(s);
     assert_eq!(h.retained_size(0), n);

@@ -19,7 +19,9 @@ fn comparison_equals_devtools(name: &str) {
     let mut ours: Vec<(String, u64, u64, i64, u64, u64, i64)> = rows
         .iter()
         .filter(|r| r.new_count > 0 || r.deleted_count > 0)
-        .map(|r| (r.name.clone(), r.new_count, r.deleted_count, r.count_delta, r.alloc_size, r.freed_size, r.size_delta))
+        .map(|r| {
+            (r.name.clone(), r.new_count, r.deleted_count, r.count_delta, r.alloc_size, r.freed_size, r.size_delta)
+        })
         .collect();
     let reference = common::comparison_reference(name);
     let mut theirs: Vec<(String, u64, u64, i64, u64, u64, i64)> = reference["classes"]
@@ -179,7 +181,11 @@ fn restart_is_two_processes_and_falls_back_to_count_deltas() {
     assert_eq!((s.base_count, s.spike_count), (150, 300));
     let c = class(&r, "CacheEntry");
     assert_eq!((c.base_count, c.spike_count), (200, 400));
-    assert!(r.findings.iter().any(|f| f.kind == "class" && f.text.starts_with("Session: 150 → 300")), "{:#?}", r.findings);
+    assert!(
+        r.findings.iter().any(|f| f.kind == "class" && f.text.starts_with("Session: 150 → 300")),
+        "{:#?}",
+        r.findings
+    );
 }
 
 #[test]
@@ -252,7 +258,11 @@ fn a_snapshot_compared_with_itself_has_no_growth() {
     let h = common::heap("stampede-b");
     let report = heapsnap_core::diff::diff(&h, &h, &heapsnap_core::diff::DiffOptions::default());
     assert_eq!(report.total_growth, 0);
-    assert!(report.duplicates.is_empty(), "no duplicate cluster grew: {:?}", report.duplicates.iter().map(|d| (&d.cluster.class_name, d.base_count, d.cluster.count)).collect::<Vec<_>>());
+    assert!(
+        report.duplicates.is_empty(),
+        "no duplicate cluster grew: {:?}",
+        report.duplicates.iter().map(|d| (&d.cluster.class_name, d.base_count, d.cluster.count)).collect::<Vec<_>>()
+    );
     assert!(report.duplicate_strings.is_empty());
     assert!(report.classes.iter().all(|c| c.count_delta == 0 && c.size_delta == 0));
 }

@@ -19,7 +19,13 @@ fn regressions_replay_without_panic() {
         for split in [0, 1, data.len() / 2, data.len().saturating_sub(1)] {
             let mut p = ChunkedParser::with_len(ParseOptions::default(), data.len() as u64);
             let streamed = p.push(&data[..split]).and_then(|_| p.push(&data[split..])).and_then(|_| p.finish());
-            assert_eq!(whole.is_ok(), streamed.is_ok(), "{name} split {split}: {:?} vs {:?}", whole.as_ref().err(), streamed.err());
+            assert_eq!(
+                whole.is_ok(),
+                streamed.is_ok(),
+                "{name} split {split}: {:?} vs {:?}",
+                whole.as_ref().err(),
+                streamed.err()
+            );
         }
         if let Ok(s) = whole {
             let h = Heap::analyze(s);

@@ -11,7 +11,14 @@ const NODE_TYPES: &str = r#"["hidden","array","string","object","code","closure"
 const EDGE_TYPES: &str = r#"["context","element","property","internal","hidden","shortcut","weak"]"#;
 
 /// A snapshot file with the given node fields (names), arrays and strings.
-fn file(node_fields: &[&str], edge_fields: &[&str], nodes: &[u64], edges: &[u64], strings: &[&str], tail: &str) -> String {
+fn file(
+    node_fields: &[&str],
+    edge_fields: &[&str],
+    nodes: &[u64],
+    edges: &[u64],
+    strings: &[&str],
+    tail: &str,
+) -> String {
     let nf = node_fields.len();
     let ef = edge_fields.len();
     let q = |v: &[&str]| v.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(",");
@@ -52,7 +59,12 @@ fn columns(s: &Snapshot) -> impl PartialEq + std::fmt::Debug {
     let names: Vec<String> = (0..s.strings.len() as u32).map(|i| s.strings.get(i).into_owned()).collect();
     (
         (s.nodes.ty.clone(), s.nodes.name.clone(), s.nodes.id.clone(), s.nodes.self_size.clone()),
-        (s.nodes.first_edge.clone(), s.nodes.detachedness.clone(), s.nodes.extra.clone(), s.nodes.big_self_size.clone()),
+        (
+            s.nodes.first_edge.clone(),
+            s.nodes.detachedness.clone(),
+            s.nodes.extra.clone(),
+            s.nodes.big_self_size.clone(),
+        ),
         (s.edges.ty.clone(), s.edges.name_or_index.clone(), s.edges.to.clone(), s.edges.extra.clone()),
         names,
     )
@@ -95,7 +107,9 @@ fn chromium_layout_and_unknown_fields_in_any_order() {
     let future = ["id", "edge_count", "future_a", "self_size", "type", "name"];
     let nodes = [1, 1, 77, 0, 9, 0, /**/ 3, 0, 88, 40, 3, 1];
     let edges = [6, 5, 2, 1]; // to_node, extra, type, name
-    let s = whole(&file(&future, &["to_node", "edge_extra", "type", "name_or_index"], &nodes, &edges, &["", "Obj"], "")).unwrap();
+    let s =
+        whole(&file(&future, &["to_node", "edge_extra", "type", "name_or_index"], &nodes, &edges, &["", "Obj"], ""))
+            .unwrap();
     assert_eq!(s.nodes.id, vec![1, 3]);
     assert_eq!(s.nodes.ty, vec![NodeType::SYNTHETIC, NodeType::OBJECT]);
     assert_eq!(s.node_name(1), "Obj");
@@ -215,7 +229,10 @@ fn errors_name_section_and_offset() {
     // A letter inside the nodes array.
     let bad = good.replace("3,1,3,40", "3,1,3,4x");
     let e = err(&bad);
-    assert_eq!((e.kind, e.section, e.offset as usize), (ErrorKind::Syntax, Section::Nodes, bad.find("4x").unwrap() + 1));
+    assert_eq!(
+        (e.kind, e.section, e.offset as usize),
+        (ErrorKind::Syntax, Section::Nodes, bad.find("4x").unwrap() + 1)
+    );
 
     // Edge counts that disagree with the edges array.
     let e = err(&good.replace("\"edge_count\":3", "\"edge_count\":4"));

@@ -52,7 +52,11 @@ fn random_snapshot(seed: u64) -> heapsnap_core::Snapshot {
     }
     // Some WeakMap ephemeron pairs: table→value and key→value internal edges.
     if n > 4 && r.below(3) == 0 {
-        let (t, key, v) = (1 + r.below(n as u64 - 1) as usize, 1 + r.below(n as u64 - 1) as usize, 1 + r.below(n as u64 - 1) as usize);
+        let (t, key, v) = (
+            1 + r.below(n as u64 - 1) as usize,
+            1 + r.below(n as u64 - 1) as usize,
+            1 + r.below(n as u64 - 1) as usize,
+        );
         let (tid, kid, vid) = (2 * t + 1, 2 * key + 1, 2 * v + 1);
         let part = format!(" / part of key (K @{kid}) -> value (V @{vid}) pair in WeakMap (table @{tid})");
         b.edge(t, "internal", &format!("7{part}"), v);

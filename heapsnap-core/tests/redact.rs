@@ -24,9 +24,15 @@ fn redaction_keeps_sizes_structure_and_names_and_drops_contents() {
         let (before, after) = (Heap::analyze(snapshot), parse(out.clone()));
 
         assert_eq!(after.total_size(), before.total_size(), "{name}");
-        assert_eq!(serde_json::to_value(after.statistics()).unwrap(), serde_json::to_value(before.statistics()).unwrap());
+        assert_eq!(
+            serde_json::to_value(after.statistics()).unwrap(),
+            serde_json::to_value(before.statistics()).unwrap()
+        );
         let rows = |h: &Heap| {
-            h.summary().into_iter().map(|c| (c.name, c.count, c.self_size, c.retained_size, c.distance)).collect::<Vec<_>>()
+            h.summary()
+                .into_iter()
+                .map(|c| (c.name, c.count, c.self_size, c.retained_size, c.distance))
+                .collect::<Vec<_>>()
         };
         assert_eq!(rows(&after), rows(&before), "{name}: class names and numbers");
         for n in 0..before.node_count() as u32 {
@@ -55,7 +61,10 @@ fn redacting_names_too_keeps_every_number() {
         redact(&input, &snapshot, RedactOptions { names: true }, &mut out).unwrap();
         let (before, after) = (Heap::analyze(snapshot), parse(out.clone()));
         assert_eq!(after.total_size(), before.total_size(), "{name}");
-        assert_eq!(serde_json::to_value(after.statistics()).unwrap(), serde_json::to_value(before.statistics()).unwrap());
+        assert_eq!(
+            serde_json::to_value(after.statistics()).unwrap(),
+            serde_json::to_value(before.statistics()).unwrap()
+        );
         for n in 0..before.node_count() as u32 {
             assert_eq!(
                 (after.retained_size(n), after.distance(n), after.dominator(n), after.shallow_size(n)),
@@ -65,7 +74,8 @@ fn redacting_names_too_keeps_every_number() {
         }
         // Classes are renamed one to one: the same rows, under other names.
         let rows = |h: &Heap| {
-            let mut r: Vec<_> = h.summary().into_iter().map(|c| (c.count, c.self_size, c.retained_size, c.distance)).collect();
+            let mut r: Vec<_> =
+                h.summary().into_iter().map(|c| (c.count, c.self_size, c.retained_size, c.distance)).collect();
             r.sort();
             r
         };

@@ -30,7 +30,16 @@ fn bytes(name: &str) -> Vec<u8> {
 /// Offsets where sections start, and a few bytes either side.
 fn boundaries(data: &[u8]) -> Vec<usize> {
     let mut cuts = Vec::new();
-    for key in ["\"snapshot\"", "\"meta\"", "\"nodes\"", "\"edges\"", "\"trace_function_infos\"", "\"samples\"", "\"locations\"", "\"strings\""] {
+    for key in [
+        "\"snapshot\"",
+        "\"meta\"",
+        "\"nodes\"",
+        "\"edges\"",
+        "\"trace_function_infos\"",
+        "\"samples\"",
+        "\"locations\"",
+        "\"strings\"",
+    ] {
         if let Some(at) = data.windows(key.len()).position(|w| w == key.as_bytes()) {
             for d in -3i64..=12 {
                 let c = at as i64 + d;

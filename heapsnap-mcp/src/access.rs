@@ -58,7 +58,10 @@ impl Access {
         };
         let outside = || {
             let roots: Vec<String> = self.roots.iter().map(|r| r.display().to_string()).collect();
-            format!("{requested} is outside what this server may read ({}); start it with --allow DIR to grant more", roots.join(", "))
+            format!(
+                "{requested} is outside what this server may read ({}); start it with --allow DIR to grant more",
+                roots.join(", ")
+            )
         };
         let inside: Vec<&PathBuf> = candidates.iter().filter(|c| self.is_granted(c)).collect();
         if inside.is_empty() {
@@ -133,7 +136,8 @@ mod tests {
         assert!(access.resolve("../secret.txt").unwrap_err().contains("outside"));
         assert!(access.resolve("up/secret.txt").unwrap_err().contains("symlink"));
         // Outside the roots, whether a file exists is not revealed.
-        let (exists, missing) = (access.resolve("/etc/passwd").unwrap_err(), access.resolve("/etc/nope-nope").unwrap_err());
+        let (exists, missing) =
+            (access.resolve("/etc/passwd").unwrap_err(), access.resolve("/etc/nope-nope").unwrap_err());
         assert_eq!(exists.replace("/etc/passwd", "X"), missing.replace("/etc/nope-nope", "X"));
 
         // A single granted file, and nothing else next to it.

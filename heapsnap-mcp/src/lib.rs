@@ -368,15 +368,18 @@ impl HeapsnapServer {
         one page of objects with their ids.")]
     async fn find(&self, Parameters(a): Parameters<FindArgs>) -> CallToolResult {
         let (offset, limit) = (a.offset.unwrap_or(0), limit(a.limit, 20, MAX_LIMIT));
-        self.on_heap(&a.handle, a.redact, move |h| tools::find(h, a.class.as_deref(), a.string.as_deref(), offset, limit))
-            .await
+        self.on_heap(&a.handle, a.redact, move |h| {
+            tools::find(h, a.class.as_deref(), a.string.as_deref(), offset, limit)
+        })
+        .await
     }
 }
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for HeapsnapServer {
     fn get_info(&self) -> ServerConfig {
-        let redaction = if self.redact_all { " String contents are redacted (length and hash) in every answer." } else { "" };
+        let redaction =
+            if self.redact_all { " String contents are redacted (length and hash) in every answer." } else { "" };
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("heapsnap", env!("CARGO_PKG_VERSION")))
             .with_instructions(format!(
@@ -433,38 +436,69 @@ mod tests {
     }
 
     fn find_args(handle: &str, string: &str, redact: Option<bool>) -> FindArgs {
-        FindArgs { handle: handle.into(), class: None, string: Some(string.into()), offset: None, limit: Some(3), redact }
+        FindArgs {
+            handle: handle.into(),
+            class: None,
+            string: Some(string.into()),
+            offset: None,
+            limit: Some(3),
+            redact,
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn loads_once_and_survives_bad_requests() {
         let s = server(false);
         let a = open(&s, "stampede-a.heapsnapshot.gz").await;
-        assert_eq!((a["handle"].as_str(), a["already_open"].as_bool(), a["nodes"].as_u64()), (Some("stampede-a"), Some(false), Some(39483)));
+        assert_eq!(
+            (a["handle"].as_str(), a["already_open"].as_bool(), a["nodes"].as_u64()),
+            (Some("stampede-a"), Some(false), Some(39483))
+        );
         let again = open(&s, "../testdata/./stampede-a.heapsnapshot.gz").await;
         assert_eq!((again["handle"].as_str(), again["already_open"].as_bool()), (Some("stampede-a"), Some(true)));
         assert_eq!(ok(s.list_snapshots().await)["snapshots"].as_array().unwrap().len(), 1);
 
-        let e = err(s.summary(Parameters(SummaryArgs { handle: "nope".into(), filter: None, offset: None, limit: None, redact: None })).await);
+        let e = err(s
+            .summary(Parameters(SummaryArgs {
+                handle: "nope".into(),
+                filter: None,
+                offset: None,
+                limit: None,
+                redact: None,
+            }))
+            .await);
         assert!(e.contains("\"nope\"") && e.contains("stampede-a"), "{e}");
         let obj = |id: ObjectId| ObjectArgs { handle: "stampede-a".into(), id, redact: None };
-        assert!(err(s.path_to_root(Parameters(obj(ObjectId::Number(999_999_999)))).await).contains("no object with id @999999999"));
-        assert!(err(s.path_to_root(Parameters(obj(ObjectId::Text("config".into())))).await).contains("not an object id"));
+        assert!(err(s.path_to_root(Parameters(obj(ObjectId::Number(999_999_999)))).await)
+            .contains("no object with id @999999999"));
+        assert!(
+            err(s.path_to_root(Parameters(obj(ObjectId::Text("config".into())))).await).contains("not an object id")
+        );
         for bad in ["../Cargo.toml", "/etc/passwd", "../heapsnap-mcp/../../../etc/passwd"] {
             let e = err(s.open_snapshot(Parameters(OpenArgs { path: bad.into() })).await);
             assert!(e.contains("outside"), "{bad}: {e}");
         }
-        assert!(err(s.open_snapshot(Parameters(OpenArgs { path: "README.md".into() })).await).contains("not a readable heap snapshot"));
-        assert!(err(s.open_snapshot(Parameters(OpenArgs { path: "reference".into() })).await).contains("not a regular file"));
+        assert!(err(s.open_snapshot(Parameters(OpenArgs { path: "README.md".into() })).await)
+            .contains("not a readable heap snapshot"));
+        assert!(err(s.open_snapshot(Parameters(OpenArgs { path: "reference".into() })).await)
+            .contains("not a regular file"));
 
         // Still serving, and "@id" text works like a number.
-        let root = ok(s.top_objects(Parameters(PagedArgs { handle: "stampede-a".into(), offset: None, limit: Some(1), redact: None })).await);
+        let root = ok(s
+            .top_objects(Parameters(PagedArgs {
+                handle: "stampede-a".into(),
+                offset: None,
+                limit: Some(1),
+                redact: None,
+            }))
+            .await);
         let id = root["objects"][0]["id"].as_u64().unwrap();
         let p = ok(s.path_to_root(Parameters(obj(ObjectId::Text(format!("@{id}"))))).await);
         assert_eq!(p["object"]["id"], id);
 
         ok(s.close_snapshot(Parameters(HandleOnly { handle: "stampede-a".into() })).await);
-        assert!(err(s.close_snapshot(Parameters(HandleOnly { handle: "stampede-a".into() })).await).contains("none is open"));
+        assert!(err(s.close_snapshot(Parameters(HandleOnly { handle: "stampede-a".into() })).await)
+            .contains("none is open"));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -483,11 +517,25 @@ mod tests {
         let red = text(&s.find(Parameters(find_args(h, "svc:", Some(false)))).await);
         assert!(!red.contains("svc:") && red.contains("<string len="), "{red}");
         let a = open(&s, "stampede-a.heapsnapshot.gz").await;
-        let d = s.diff(Parameters(DiffArgs { baseline: a["handle"].as_str().unwrap().into(), spike: h.into(), limit: None, redact: None })).await;
+        let d = s
+            .diff(Parameters(DiffArgs {
+                baseline: a["handle"].as_str().unwrap().into(),
+                spike: h.into(),
+                limit: None,
+                redact: None,
+            }))
+            .await;
         let d = text(&d);
         assert!(!d.contains("-svc:") && d.contains("InflightRequest"), "{d}");
         // The second diff comes from the cache, identical.
-        let again = s.diff(Parameters(DiffArgs { baseline: a["handle"].as_str().unwrap().into(), spike: h.into(), limit: None, redact: None })).await;
+        let again = s
+            .diff(Parameters(DiffArgs {
+                baseline: a["handle"].as_str().unwrap().into(),
+                spike: h.into(),
+                limit: None,
+                redact: None,
+            }))
+            .await;
         assert_eq!(text(&again), d);
     }
 }

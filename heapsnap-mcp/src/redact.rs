@@ -109,7 +109,8 @@ impl Redactor {
                 out.push_str(quoted);
                 out.push('\'');
             } else {
-                let id = after.strip_prefix(" @").map(|t| t.bytes().take_while(u8::is_ascii_digit).collect::<Vec<u8>>());
+                let id =
+                    after.strip_prefix(" @").map(|t| t.bytes().take_while(u8::is_ascii_digit).collect::<Vec<u8>>());
                 let full = id
                     .and_then(|digits| std::str::from_utf8(&digits).ok()?.parse::<u64>().ok())
                     .and_then(|id| string_content(heaps, id))

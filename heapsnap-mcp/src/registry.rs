@@ -49,7 +49,14 @@ pub fn load(path: &Path) -> Result<Open, String> {
     let parse_ms = started.elapsed().as_millis();
     let started = Instant::now();
     let heap = Heap::analyze(snapshot);
-    Ok(Open { handle: String::new(), path: path.to_path_buf(), heap, file_size, parse_ms, analyze_ms: started.elapsed().as_millis() })
+    Ok(Open {
+        handle: String::new(),
+        path: path.to_path_buf(),
+        heap,
+        file_size,
+        parse_ms,
+        analyze_ms: started.elapsed().as_millis(),
+    })
 }
 
 /// How many snapshots may be open at once. An analyzed snapshot takes about 1.5 times its

@@ -50,7 +50,8 @@ fn find_inspect_retainers_follow_the_config_copies() {
     let h = &b.heap;
     let f = tools::find(h, Some("Config"), None, 0, 3).unwrap();
     assert_eq!(f["count"], 2001);
-    let sizes: Vec<u64> = f["objects"].as_array().unwrap().iter().map(|o| o["retained_size"].as_u64().unwrap()).collect();
+    let sizes: Vec<u64> =
+        f["objects"].as_array().unwrap().iter().map(|o| o["retained_size"].as_u64().unwrap()).collect();
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "largest first: {sizes:?}");
     assert!(tools::find(h, None, None, 0, 3).is_err());
 
@@ -67,11 +68,17 @@ fn find_inspect_retainers_follow_the_config_copies() {
     assert_eq!(r["total_retainers"], paths::sorted_retainers(h, n).len());
     let first = &r["retainers"][0];
     assert_eq!(first["edge"], want[0].edge.as_str());
-    assert_eq!((first["object"]["class_name"].as_str(), first["edge"].as_str()), (Some("InflightRequest"), Some(".config")));
+    assert_eq!(
+        (first["object"]["class_name"].as_str(), first["edge"].as_str()),
+        (Some("InflightRequest"), Some(".config"))
+    );
     // Level two: what holds the InflightRequest (the inflight Map's backing table).
     let holder = first["object"]["id"].as_u64().unwrap();
     let up = paths::retainers_of(h, h.find_by_id(holder as u32).unwrap(), 0, 5);
-    assert_eq!(ids(&first["retainers"].as_array().unwrap().iter().map(|r| r["object"].clone()).collect()), up.iter().map(|r| r.object.id as u64).collect::<Vec<_>>());
+    assert_eq!(
+        ids(&first["retainers"].as_array().unwrap().iter().map(|r| r["object"].clone()).collect()),
+        up.iter().map(|r| r.object.id as u64).collect::<Vec<_>>()
+    );
     assert!(tools::retainers(h, 4_000_000_000, 2, 5).unwrap_err().contains("no object"));
 
     // The InflightRequest's `config` edge leads to the copy; edges page.
@@ -104,7 +111,10 @@ fn diff_finds_the_config_cluster_and_stays_bounded() {
     // testdata/README: Comparison b vs a: Config +2000 new, 0 deleted, +128,000 bytes.
     let wide = tools::diff(&a.heap, &b.heap, 50);
     let c = wide["classes"].as_array().unwrap().iter().find(|c| c["name"] == "Config").expect("a Config row");
-    assert_eq!((c["new_count"].as_u64(), c["deleted_count"].as_u64(), c["size_delta"].as_i64()), (Some(2000), Some(0), Some(128_000)));
+    assert_eq!(
+        (c["new_count"].as_u64(), c["deleted_count"].as_u64(), c["size_delta"].as_i64()),
+        (Some(2000), Some(0), Some(128_000))
+    );
     for list in ["findings", "growth", "duplicates", "duplicate_strings", "classes"] {
         assert!(d[list].as_array().unwrap().len() <= 3, "{list}");
     }

@@ -28,11 +28,8 @@ impl Viewer {
     #[wasm_bindgen(constructor)]
     pub fn new(total_len: f64) -> Viewer {
         let opts = ParseOptions::default();
-        let parser = if total_len > 0.0 {
-            ChunkedParser::with_len(opts, total_len as u64)
-        } else {
-            ChunkedParser::new(opts)
-        };
+        let parser =
+            if total_len > 0.0 { ChunkedParser::with_len(opts, total_len as u64) } else { ChunkedParser::new(opts) };
         Viewer { parser: Some(parser), heap: None }
     }
 

@@ -23,12 +23,22 @@ fn main() {
         })
         .min_by_key(|(_, took)| *took)
         .expect("three scans");
-    println!("file {path}: {:.1} MB; memchr comma scan {:.3} s ({commas} commas)", bytes as f64 / 1e6, scan.as_secs_f64());
+    println!(
+        "file {path}: {:.1} MB; memchr comma scan {:.3} s ({commas} commas)",
+        bytes as f64 / 1e6,
+        scan.as_secs_f64()
+    );
     let t = Instant::now();
     let snapshot = parse::open(std::path::Path::new(&path), &ParseOptions::default()).expect("parses");
     let parse_time = t.elapsed();
     let m = memory();
-    println!("{:<22} {:>8.3} s   anon {:>6} MB  file {:>6} MB", "parse", parse_time.as_secs_f64(), m.0 >> 20, m.1 >> 20);
+    println!(
+        "{:<22} {:>8.3} s   anon {:>6} MB  file {:>6} MB",
+        "parse",
+        parse_time.as_secs_f64(),
+        m.0 >> 20,
+        m.1 >> 20
+    );
     if parse_only {
         println!("parse / comma scan = {:.1}x", parse_time.as_secs_f64() / scan.as_secs_f64());
         return;

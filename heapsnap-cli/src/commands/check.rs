@@ -73,14 +73,26 @@ fn render(r: &CheckReport) -> String {
     let s = &r.status;
     let mut out = format!("{}: {} on disk, {} bytes read\n", r.file, human::bytes(r.file_size), human::count(s.bytes));
     let line = |name: &str, read: u64, of: u64, done: bool| {
-        let state = if done { "complete" } else if read == 0 { "missing" } else { "incomplete" };
+        let state = if done {
+            "complete"
+        } else if read == 0 {
+            "missing"
+        } else {
+            "incomplete"
+        };
         format!("  {name:<8} {state:<10} {} of {}\n", human::count(read), human::count(of))
     };
     out += &format!("  {:<8} {}\n", "header", if s.header { "complete" } else { "missing or cut" });
     if s.header {
         out += &line("nodes", s.nodes_read, s.node_count, s.nodes_complete);
         out += &line("edges", s.edges_read, s.edge_count, s.edges_complete);
-        let strings = if s.strings_complete { "complete" } else if s.strings_read == 0 { "missing" } else { "incomplete" };
+        let strings = if s.strings_complete {
+            "complete"
+        } else if s.strings_read == 0 {
+            "missing"
+        } else {
+            "incomplete"
+        };
         out += &format!("  {:<8} {strings:<10} {} read\n", "strings", human::count(s.strings_read));
     }
     match &r.error {
@@ -88,7 +100,8 @@ fn render(r: &CheckReport) -> String {
         Some(p) => {
             out += &format!("Problem: {} (in {}, at byte {})\n", p.message, p.section, p.offset);
             if r.salvageable {
-                out += "Nodes and edges are complete: `--salvage` reports sizes and structure with placeholder names.\n";
+                out +=
+                    "Nodes and edges are complete: `--salvage` reports sizes and structure with placeholder names.\n";
             }
         }
     }

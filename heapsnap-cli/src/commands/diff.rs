@@ -95,7 +95,10 @@ pub fn run(base_path: &Path, spike_path: &Path, args: Args, common: Common) -> R
         let secs = (a.parse_time + a.analyze_time + b.parse_time + b.analyze_time + diff_time).as_secs_f64();
         print!("{}", render(base_path, spike_path, &report, args.limit, secs));
         if exceeded == Some(true) {
-            println!("\nFAIL: retained growth {} exceeds the --fail-on-growth threshold", human::signed_bytes(report.total_growth));
+            println!(
+                "\nFAIL: retained growth {} exceeds the --fail-on-growth threshold",
+                human::signed_bytes(report.total_growth)
+            );
         }
     }
     Ok(if exceeded == Some(true) { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -126,11 +129,17 @@ fn render(base: &Path, spike: &Path, r: &DiffReport, limit: usize, secs: f64) ->
         );
     }
     if r.detached_dom.1 > r.detached_dom.0 {
-        out += &format!("Detached DOM nodes: {} → {}\n", human::count(r.detached_dom.0), human::count(r.detached_dom.1));
+        out +=
+            &format!("Detached DOM nodes: {} → {}\n", human::count(r.detached_dom.0), human::count(r.detached_dom.1));
     }
     out += "\nVerdict\n";
     for (i, f) in r.findings.iter().enumerate() {
-        out += &format!("{:>2}. {}  [{}]\n", i + 1, human::clip(&f.text, width.saturating_sub(18)), human::signed_bytes(f.bytes));
+        out += &format!(
+            "{:>2}. {}  [{}]\n",
+            i + 1,
+            human::clip(&f.text, width.saturating_sub(18)),
+            human::signed_bytes(f.bytes)
+        );
         if let Some(di) = f.duplicate_index {
             let c = &r.duplicates[di].cluster;
             if let Some(rt) = &c.top_retainer {
@@ -197,7 +206,8 @@ fn render(base: &Path, spike: &Path, r: &DiffReport, limit: usize, secs: f64) ->
     }
     out += &format!("\nClasses ({} of {} changed)\n", r.classes.len().min(limit), human::count(r.class_count as u64));
     if r.id_match.same_process {
-        let mut t = Table::new(&["Constructor", "# New", "# Deleted", "# Delta", "Alloc. Size", "Freed Size", "Size Delta"]);
+        let mut t =
+            Table::new(&["Constructor", "# New", "# Deleted", "# Delta", "Alloc. Size", "Freed Size", "Size Delta"]);
         for c in r.classes.iter().take(limit) {
             t.row(vec![
                 c.name.clone(),

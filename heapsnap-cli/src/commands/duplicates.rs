@@ -26,7 +26,11 @@ pub fn run(path: &Path, limit: usize, depth: usize, common: Common) -> Result<Ex
     let opts = DuplicateOptions { limit, depth, ..Default::default() };
     let report = find_duplicates(heap, &opts);
     if common.json {
-        super::print_json(&Output { file: path.display().to_string(), total_size: heap.total_size(), report: &report })?;
+        super::print_json(&Output {
+            file: path.display().to_string(),
+            total_size: heap.total_size(),
+            report: &report,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     let width = human::terminal_width();

@@ -30,18 +30,32 @@ pub fn run(path: &Path, id: &str, limit: usize, common: Common) -> Result<ExitCo
         eprintln!("heapsnap: no object @{id} in {}", path.display());
         return Ok(ExitCode::from(1));
     };
-    let out = Output { object: heap.object_info(n), path: path_to_root(heap, n, 40), retainers: retainers_of(heap, n, 0, limit) };
+    let out = Output {
+        object: heap.object_info(n),
+        path: path_to_root(heap, n, 40),
+        retainers: retainers_of(heap, n, 0, limit),
+    };
     if common.json {
         super::print_json(&out)?;
         return Ok(ExitCode::SUCCESS);
     }
     let width = human::terminal_width();
-    println!("{}: {} retained, distance {}", object_label(&out.object), human::bytes(out.object.retained_size), human::distance(out.object.distance));
+    println!(
+        "{}: {} retained, distance {}",
+        object_label(&out.object),
+        human::bytes(out.object.retained_size),
+        human::distance(out.object.distance)
+    );
     println!("\nPath from a root\n  {}", format_path(&out.path));
     println!("\nRetainers");
     let mut t = Table::new(&["Object", "Edge", "Distance", "Retained"]);
     for r in &out.retainers {
-        t.row(vec![object_label(&r.object), r.edge.clone(), human::distance(r.object.distance), human::bytes(r.object.retained_size)]);
+        t.row(vec![
+            object_label(&r.object),
+            r.edge.clone(),
+            human::distance(r.object.distance),
+            human::bytes(r.object.retained_size),
+        ]);
     }
     print!("{}", t.render(width));
     Ok(ExitCode::SUCCESS)

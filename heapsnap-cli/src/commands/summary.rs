@@ -77,7 +77,8 @@ fn render(r: &SummaryReport, seconds: f64) -> String {
     }
     out += "\nStatistics\n";
     let s = &r.statistics;
-    let other_js = s.v8heap.total.saturating_sub(s.v8heap.code + s.v8heap.strings + s.v8heap.js_arrays + s.v8heap.system);
+    let other_js =
+        s.v8heap.total.saturating_sub(s.v8heap.code + s.v8heap.strings + s.v8heap.js_arrays + s.v8heap.system);
     let rows = [
         ("Code", s.v8heap.code),
         ("Strings", s.v8heap.strings),

@@ -145,7 +145,8 @@ fn serve(stream: TcpStream, site: &Site) -> std::io::Result<()> {
         Reply::File(p, ty, name) => match std::fs::File::open(&p) {
             Ok(mut f) => {
                 let len = f.metadata()?.len();
-                let extra = name.map(|n| format!("X-Heapsnap-Name: {}\r\n", n.replace(['\r', '\n'], ""))).unwrap_or_default();
+                let extra =
+                    name.map(|n| format!("X-Heapsnap-Name: {}\r\n", n.replace(['\r', '\n'], ""))).unwrap_or_default();
                 out.write_all(head("200 OK", ty, len, &extra).as_bytes())?;
                 std::io::copy(&mut f, &mut out)?;
             }
@@ -168,7 +169,8 @@ mod tests {
 
     #[test]
     fn only_fixed_routes_exist() {
-        let site = Site { assets: PathBuf::from("/srv/www"), files: vec![PathBuf::from("/data/a.heapsnapshot")], port: 8123 };
+        let site =
+            Site { assets: PathBuf::from("/srv/www"), files: vec![PathBuf::from("/data/a.heapsnapshot")], port: 8123 };
         let host = Some("127.0.0.1:8123");
         let file = |p: &str| match route("GET", p, host, &site) {
             Reply::File(path, _, _) => Some(path),
@@ -177,22 +179,40 @@ mod tests {
         assert_eq!(file("/"), Some(PathBuf::from("/srv/www/index.html")));
         assert_eq!(file("/pkg/heapsnap_wasm_bg.wasm"), Some(PathBuf::from("/srv/www/pkg/heapsnap_wasm_bg.wasm")));
         assert_eq!(file("/files/0"), Some(PathBuf::from("/data/a.heapsnapshot")));
-        for bad in ["/files/1", "/../../etc/passwd", "/%2e%2e/etc/passwd", "/files/../../etc/passwd", "/pkg/../app.js",
-            "//etc/passwd", "/index.html/../../x", "/files/-1", "/Cargo.toml"] {
+        for bad in [
+            "/files/1",
+            "/../../etc/passwd",
+            "/%2e%2e/etc/passwd",
+            "/files/../../etc/passwd",
+            "/pkg/../app.js",
+            "//etc/passwd",
+            "/index.html/../../x",
+            "/files/-1",
+            "/Cargo.toml",
+        ] {
             assert_eq!(file(bad), None, "{bad} must not map to a file");
         }
         assert!(matches!(route("POST", "/", host, &site), Reply::NotAllowed));
-        assert!(matches!(route("GET", "/api/files", host, &site), Reply::Json(j) if j.contains("files/0") && !j.contains("/data")));
+        assert!(
+            matches!(route("GET", "/api/files", host, &site), Reply::Json(j) if j.contains("files/0") && !j.contains("/data"))
+        );
     }
 
     #[test]
     fn only_requests_naming_this_server_are_answered() {
-        let site = Site { assets: PathBuf::from("/srv/www"), files: vec![PathBuf::from("/data/a.heapsnapshot")], port: 8123 };
+        let site =
+            Site { assets: PathBuf::from("/srv/www"), files: vec![PathBuf::from("/data/a.heapsnapshot")], port: 8123 };
         for ok in ["127.0.0.1:8123", "localhost:8123", "LOCALHOST:8123"] {
             assert!(matches!(route("GET", "/files/0", Some(ok), &site), Reply::File(..)), "{ok}");
         }
         // A rebound domain, another port, no Host at all: refused before any route is looked up.
-        for bad in [Some("evil.example:8123"), Some("127.0.0.1:8124"), Some("127.0.0.1"), Some("127.0.0.1.evil.example:8123"), None] {
+        for bad in [
+            Some("evil.example:8123"),
+            Some("127.0.0.1:8124"),
+            Some("127.0.0.1"),
+            Some("127.0.0.1.evil.example:8123"),
+            None,
+        ] {
             assert!(matches!(route("GET", "/files/0", bad, &site), Reply::WrongHost), "{bad:?}");
         }
     }

@@ -329,7 +329,9 @@ fn apply_interfaces(s: &Snapshot, defs: &[InterfaceDefinition], names: &mut Name
             continue;
         }
         props.clear();
-        props.extend(s.edges_of(o as u32).filter(|&e| s.edges.ty[e] == EdgeType::PROPERTY).map(|e| s.edges.name_or_index[e]));
+        props.extend(
+            s.edges_of(o as u32).filter(|&e| s.edges.ty[e] == EdgeType::PROPERTY).map(|e| s.edges.name_or_index[e]),
+        );
         props.sort_by(|&a, &b| cmp_utf16(&s.strings.get(a), &s.strings.get(b)));
         states.clear();
         states.push(0);

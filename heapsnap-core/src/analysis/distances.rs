@@ -32,7 +32,8 @@ impl Filter<'_> {
         {
             return false;
         }
-        if nt == NodeType::ARRAY && s.strings.raw(s.nodes.name[node as usize]) == Some(b"(map descriptors)".as_slice()) {
+        if nt == NodeType::ARRAY && s.strings.raw(s.nodes.name[node as usize]) == Some(b"(map descriptors)".as_slice())
+        {
             let idx = if et.has_string_name() {
                 js_parse_int(&s.strings.get(s.edges.name_or_index[e]))
             } else {

@@ -29,7 +29,12 @@ pub fn propagate(s: &mut Snapshot) -> Vec<u8> {
     let mut detached: Vec<u32> = Vec::new();
     let mut renamed: HashMap<u32, u32> = HashMap::new();
 
-    let mut process = |s: &mut Snapshot, state: &mut [u8], o: u32, new_state: u8, attached: &mut Vec<u32>, detached: &mut Vec<u32>| {
+    let mut process = |s: &mut Snapshot,
+                       state: &mut [u8],
+                       o: u32,
+                       new_state: u8,
+                       attached: &mut Vec<u32>,
+                       detached: &mut Vec<u32>| {
         let ou = o as usize;
         if visited[ou] {
             return;

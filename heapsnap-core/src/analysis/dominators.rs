@@ -132,42 +132,43 @@ pub fn compute(s: &Snapshot, essential: &BitVec, preds: Predecessors) -> Dominat
     let mut count = 0u32;
     let mut stack: Vec<(u32, u32)> = Vec::new();
 
-    let mut dfs = |start: u32, start_parent: u32, num: &mut [u32], vertex: &mut [u32], parent: &mut [u32], count: &mut u32| {
-        *count += 1;
-        num[start as usize] = *count;
-        vertex[*count as usize] = start;
-        parent[*count as usize] = start_parent;
-        stack.push((start, s.nodes.first_edge[start as usize]));
-        while let Some(top) = stack.last_mut() {
-            let (v, ref mut next) = *top;
-            let end = s.nodes.first_edge[v as usize + 1];
-            let mut child = None;
-            while *next < end {
-                let e = *next as usize;
-                *next += 1;
-                if !essential.get(e) {
-                    continue;
+    let mut dfs =
+        |start: u32, start_parent: u32, num: &mut [u32], vertex: &mut [u32], parent: &mut [u32], count: &mut u32| {
+            *count += 1;
+            num[start as usize] = *count;
+            vertex[*count as usize] = start;
+            parent[*count as usize] = start_parent;
+            stack.push((start, s.nodes.first_edge[start as usize]));
+            while let Some(top) = stack.last_mut() {
+                let (v, ref mut next) = *top;
+                let end = s.nodes.first_edge[v as usize + 1];
+                let mut child = None;
+                while *next < end {
+                    let e = *next as usize;
+                    *next += 1;
+                    if !essential.get(e) {
+                        continue;
+                    }
+                    let w = s.edges.to[e];
+                    if num[w as usize] == 0 {
+                        child = Some(w);
+                        break;
+                    }
                 }
-                let w = s.edges.to[e];
-                if num[w as usize] == 0 {
-                    child = Some(w);
-                    break;
+                match child {
+                    Some(w) => {
+                        *count += 1;
+                        num[w as usize] = *count;
+                        vertex[*count as usize] = w;
+                        parent[*count as usize] = num[v as usize];
+                        stack.push((w, s.nodes.first_edge[w as usize]));
+                    }
+                    None => {
+                        stack.pop();
+                    }
                 }
             }
-            match child {
-                Some(w) => {
-                    *count += 1;
-                    num[w as usize] = *count;
-                    vertex[*count as usize] = w;
-                    parent[*count as usize] = num[v as usize];
-                    stack.push((w, s.nodes.first_edge[w as usize]));
-                }
-                None => {
-                    stack.pop();
-                }
-            }
-        }
-    };
+        };
 
     dfs(root, 0, &mut num, &mut vertex, &mut parent, &mut count);
     let reached_from_root = count as usize;

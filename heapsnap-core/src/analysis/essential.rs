@@ -40,14 +40,14 @@ pub fn parse_weak_map_edge_name(name: &str) -> Option<WeakMapEdgeName> {
     let table = &body[body.len() - table_digits..];
     let body = body[..body.len() - table_digits].strip_suffix(TAIL)?;
     let middle = &body[lead + KEY.len()..]; // "<A> @<d>) -> value (<B> @<d>"
-    // The value's " @<digits>" must end `middle`: after its last " @" only digits.
+                                            // The value's " @<digits>" must end `middle`: after its last " @" only digits.
     let at = middle.rfind(" @")?;
     let vdigits = &middle[at + 2..];
     if vdigits.is_empty() || !vdigits.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
     let head = &middle[..at]; // "<A> @<d>) -> value (<B>"
-    // Some " @<digits>) -> value (" must occur in head (A and B are free).
+                              // Some " @<digits>) -> value (" must occur in head (A and B are free).
     let hb = head.as_bytes();
     let mut found = false;
     let mut from = 0;
@@ -63,10 +63,7 @@ pub fn parse_weak_map_edge_name(name: &str) -> Option<WeakMapEdgeName> {
     if !found {
         return None;
     }
-    Some(WeakMapEdgeName {
-        duplicated_part: name[lead..].to_owned(),
-        table_id: table.parse::<f64>().ok()?,
-    })
+    Some(WeakMapEdgeName { duplicated_part: name[lead..].to_owned(), table_id: table.parse::<f64>().ok()? })
 }
 
 /// Caches [`parse_weak_map_edge_name`] per string index (DevTools caches the misses).
@@ -157,11 +154,16 @@ mod tests {
         // Lazy `.*?` lets names contain the separators.
         let n2 = "12 / part of key (a @1) -> value (b @2) x @3) -> value (c @4) pair in WeakMap (table @5)";
         assert_eq!(parse_weak_map_edge_name(n2).unwrap().table_id, 5.0);
-        assert!(parse_weak_map_edge_name("x / part of key (Key @21) -> value (Val @23) pair in WeakMap (table @19)").is_none());
-        assert!(parse_weak_map_edge_name("1 / part of key (Key @21) -> value (Val @) pair in WeakMap (table @19)").is_none());
-        assert!(parse_weak_map_edge_name("1 / part of key (Key @21) -> value (Val @23) pair in WeakMap (table @19) ").is_none());
-        assert!(parse_weak_map_edge_name("1 / part of key (K\ney @21) -> value (Val @23) pair in WeakMap (table @19)").is_none());
-        assert!(parse_weak_map_edge_name("1 / part of key (Key 21) -> value (Val @23) pair in WeakMap (table @19)").is_none());
+        assert!(parse_weak_map_edge_name("x / part of key (Key @21) -> value (Val @23) pair in WeakMap (table @19)")
+            .is_none());
+        assert!(parse_weak_map_edge_name("1 / part of key (Key @21) -> value (Val @) pair in WeakMap (table @19)")
+            .is_none());
+        assert!(parse_weak_map_edge_name("1 / part of key (Key @21) -> value (Val @23) pair in WeakMap (table @19) ")
+            .is_none());
+        assert!(parse_weak_map_edge_name("1 / part of key (K\ney @21) -> value (Val @23) pair in WeakMap (table @19)")
+            .is_none());
+        assert!(parse_weak_map_edge_name("1 / part of key (Key 21) -> value (Val @23) pair in WeakMap (table @19)")
+            .is_none());
         assert!(parse_weak_map_edge_name("1").is_none());
     }
 }

@@ -4,7 +4,8 @@
 //! other than the root with no essential incoming edge): the graph `G1` of §3.7.
 
 use petgraph::visit::{
-    GraphBase, GraphRef, IntoNeighbors, IntoNeighborsDirected, IntoNodeIdentifiers, NodeCount, NodeIndexable, VisitMap, Visitable,
+    GraphBase, GraphRef, IntoNeighbors, IntoNeighborsDirected, IntoNodeIdentifiers, NodeCount, NodeIndexable, VisitMap,
+    Visitable,
 };
 use petgraph::Direction;
 

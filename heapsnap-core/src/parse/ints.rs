@@ -73,7 +73,9 @@ impl IntScanner {
                 b',' => {
                     match at {
                         At::Number | At::Separator => sink(value, base + i as u64)?,
-                        At::First | At::Value => return Err(self.error(base + i as u64, "expected a number before ','")),
+                        At::First | At::Value => {
+                            return Err(self.error(base + i as u64, "expected a number before ','"))
+                        }
                     }
                     at = At::Value;
                 }

@@ -102,8 +102,12 @@ impl StringListScanner {
                 }
                 (At::Separator, b',') => self.at = At::Value,
                 (At::Separator | At::First, b']') => return Ok(Some(i + 1)),
-                (At::Value, b']') => return Err(Error::syntax(Section::Strings, offset, "expected a string after ','")),
-                (At::Separator, _) => return Err(Error::syntax(Section::Strings, offset, "expected ',' or ']' after a string")),
+                (At::Value, b']') => {
+                    return Err(Error::syntax(Section::Strings, offset, "expected a string after ','"))
+                }
+                (At::Separator, _) => {
+                    return Err(Error::syntax(Section::Strings, offset, "expected ',' or ']' after a string"))
+                }
                 _ => return Err(Error::syntax(Section::Strings, offset, "expected a string")),
             }
             i += 1;

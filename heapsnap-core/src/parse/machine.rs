@@ -283,7 +283,8 @@ impl<'o> Machine<'o> {
 
     /// One structural byte outside any value.
     fn punctuation(&mut self, state: State, b: u8, at: u64, rest: &[u8]) -> Result<State> {
-        let unexpected = |what: &str| Error::syntax(Section::File, at, format!("expected {what}, found {:?}", b as char));
+        let unexpected =
+            |what: &str| Error::syntax(Section::File, at, format!("expected {what}, found {:?}", b as char));
         Ok(match (state, b) {
             (State::Start, b'{') => State::FirstKey,
             (State::Start, _) => return Err(unexpected("'{' (is this a .heapsnapshot file?)")),
@@ -416,7 +417,11 @@ impl<'o> Machine<'o> {
                     _ => &mut self.locations,
                 };
                 if slot.is_some() {
-                    return Err(Error::invalid(key.section(), at, format!("the {} section appears twice", key.section())));
+                    return Err(Error::invalid(
+                        key.section(),
+                        at,
+                        format!("the {} section appears twice", key.section()),
+                    ));
                 }
                 *slot = Some(values);
                 Ok(())
@@ -558,7 +563,8 @@ impl<'o> Machine<'o> {
         if !self.strings_done && !self.opts.salvage {
             return Err(Error::invalid(Section::Strings, self.offset, "the file has no strings section"));
         }
-        let header = self.header.take().ok_or_else(|| Error::invalid(Section::Header, self.offset, "no snapshot header"))?;
+        let header =
+            self.header.take().ok_or_else(|| Error::invalid(Section::Header, self.offset, "no snapshot header"))?;
         let nodes = self.nodes.take().ok_or_else(|| Error::invalid(Section::Nodes, self.offset, "no nodes section"))?;
         let edges = self.edges.take().ok_or_else(|| Error::invalid(Section::Edges, self.offset, "no edges section"))?;
         let mut strings = std::mem::take(&mut self.strings);
@@ -576,7 +582,13 @@ impl<'o> Machine<'o> {
         }
         snapshot.locations = locations(&snapshot, self.locations.take().unwrap_or_default(), self.offset)?;
         snapshot.trace = TraceData {
-            trace_function_infos: self.trace_function_infos.take().unwrap_or_default().into_iter().map(|v| v as u32).collect(),
+            trace_function_infos: self
+                .trace_function_infos
+                .take()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| v as u32)
+                .collect(),
             trace_tree_json: String::from_utf8_lossy(&self.trace_tree.take().unwrap_or_default()).into_owned(),
             samples: self.samples.take().unwrap_or_default(),
         };
@@ -719,7 +731,13 @@ fn check_names(s: &Snapshot, at: u64, salvage: bool) -> Result<u64> {
     });
     let max_edge = pieces::max_over_ranges(s.edges.ty.len(), |r| {
         let names = &s.edges.name_or_index[r.clone()];
-        s.edges.ty[r].iter().zip(names).filter(|(t, _)| t.has_string_name()).map(|(_, &n)| n as u64 + 1).max().unwrap_or(0)
+        s.edges.ty[r]
+            .iter()
+            .zip(names)
+            .filter(|(t, _)| t.has_string_name())
+            .map(|(_, &n)| n as u64 + 1)
+            .max()
+            .unwrap_or(0)
     });
     let need = max_node.max(max_edge);
     if need <= have {
@@ -728,7 +746,8 @@ fn check_names(s: &Snapshot, at: u64, salvage: bool) -> Result<u64> {
     if salvage {
         return Ok(need);
     }
-    let (section, what) = if max_node > have { (Section::Nodes, "a node name") } else { (Section::Edges, "an edge name") };
+    let (section, what) =
+        if max_node > have { (Section::Nodes, "a node name") } else { (Section::Edges, "an edge name") };
     Err(Error::invalid(
         section,
         at,
@@ -762,6 +781,11 @@ fn locations(s: &Snapshot, flat: Vec<u64>, at: u64) -> Result<Vec<Location>> {
     Ok(flat
         .chunks_exact(fields.len())
         .filter(|r| r[oi] % nf == 0 && r[oi] / nf < s.node_count() as u64)
-        .map(|r| Location { node: (r[oi] / nf) as u32, script_id: r[si] as u32, line: r[li] as u32, column: r[ci] as u32 })
+        .map(|r| Location {
+            node: (r[oi] / nf) as u32,
+            script_id: r[si] as u32,
+            line: r[li] as u32,
+            column: r[ci] as u32,
+        })
         .collect())
 }

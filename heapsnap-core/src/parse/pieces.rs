@@ -98,8 +98,7 @@ pub fn scan<S: RecordSink + Send>(
         let at = base + piece.bytes.start as u64;
         // The fast path reads what has V8's exact layout; the general scanner the rest.
         let fast = fast::records(bytes, at, width, &mut sink)?;
-        let mut scanner =
-            if k == 0 && fast == 0 { IntScanner::new(section) } else { IntScanner::at_value(section) };
+        let mut scanner = if k == 0 && fast == 0 { IntScanner::new(section) } else { IntScanner::at_value(section) };
         let mut records = Assembler::new(width);
         let mut push = |v, off| records.push(v, off, &mut sink);
         scanner.feed(&bytes[fast..], at + fast as u64, &mut push)?;

@@ -72,7 +72,6 @@ impl Builder {
     }
 }
 
-
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
