@@ -26,6 +26,9 @@ pub struct Retainer {
     pub edge: String,
     pub edge_type: String,
     pub object: ObjectInfo,
+    /// The holder's ordinal (not serialized; ids need a lookup, ordinals do not).
+    #[serde(skip)]
+    pub ordinal: u32,
 }
 
 /// Whether the Retainers view shows the retaining edge `e` from `source` (§6 filter).
@@ -36,13 +39,42 @@ pub fn is_shown_retainer(heap: &Heap, source: u32, e: usize) -> bool {
 
 /// Retainers of `n` in DevTools' order as (source ordinal, edge index), hidden rows removed.
 pub fn sorted_retainers(heap: &Heap, n: u32) -> Vec<(u32, usize)> {
+    first_retainers(heap, n, usize::MAX)
+}
+
+/// A display name ordered as DevTools orders names: by UTF-16 code units.
+#[derive(PartialEq, Eq)]
+struct Utf16Order(String);
+
+impl Ord for Utf16Order {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        crate::analysis::util::cmp_utf16(&self.0, &other.0)
+    }
+}
+
+impl PartialOrd for Utf16Order {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The first `k` rows of [`sorted_retainers`]. Objects with millions of retainers are
+/// common (a shared prototype, a map), so rows that cannot be among the first `k` (farther
+/// than the k-th smallest distance) are dropped before any name is built, and each kept
+/// row's name is built once, not once per comparison.
+fn first_retainers(heap: &Heap, n: u32, k: usize) -> Vec<(u32, usize)> {
     let mut rows: Vec<(u32, usize)> = heap.retainers(n).filter(|&(s, e)| is_shown_retainer(heap, s, e)).collect();
-    // Stable sort keeps slot order for equal (distance, name).
-    rows.sort_by(|a, b| {
-        heap.distance(a.0)
-            .cmp(&heap.distance(b.0))
-            .then_with(|| crate::analysis::util::cmp_utf16(&heap.display_name(a.0), &heap.display_name(b.0)))
-    });
+    if k == 0 {
+        return Vec::new();
+    }
+    if k < rows.len() {
+        let mut distances: Vec<i32> = rows.iter().map(|&(s, _)| heap.distance(s)).collect();
+        let (_, &mut cutoff, _) = distances.select_nth_unstable(k - 1);
+        rows.retain(|&(s, _)| heap.distance(s) <= cutoff);
+    }
+    // A stable sort: equal (distance, name) keep slot order.
+    rows.sort_by_cached_key(|&(s, _)| (heap.distance(s), Utf16Order(heap.display_name(s))));
+    rows.truncate(k);
     rows
 }
 
@@ -112,14 +144,14 @@ pub fn path_to_root(heap: &Heap, n: u32, max_depth: usize) -> Vec<PathStep> {
 /// Page `offset..offset + limit` of the Retainers view rows of `n`.
 pub fn retainers_of(heap: &Heap, n: u32, offset: usize, limit: usize) -> Vec<Retainer> {
     let s = heap.snapshot();
-    sorted_retainers(heap, n)
+    first_retainers(heap, n, offset.saturating_add(limit))
         .into_iter()
         .skip(offset)
-        .take(limit)
         .map(|(src, e)| Retainer {
             edge: edge_label(heap, e),
             edge_type: s.edge_type_name(s.edge_type(e)).to_owned(),
             object: heap.object_info(src),
+            ordinal: src,
         })
         .collect()
 }

@@ -2,6 +2,8 @@
 //! browser viewer ask. Every list takes a `limit` (callers clamp it with [`clamp`]) and where
 //! it can be long an `offset`, so one answer on a 3 GB snapshot stays a few KB.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Value};
 
 use crate::analysis::Heap;
@@ -69,16 +71,22 @@ pub fn retainers(h: &Heap, id: u64, depth: usize, limit: usize) -> Result<Value,
     // Breadth first into a flat list (no recursion); a child's index is above its parent's.
     let mut entries: Vec<(u32, usize, Value)> = vec![(n, 0, Value::Null)]; // (object, level, row)
     let mut kids: Vec<Vec<usize>> = vec![Vec::new()];
+    // The same object recurs in a tree (a global above every path), and an object with
+    // millions of retainers costs a pass over them: each object's rows are read once.
+    let mut rows_of: HashMap<u32, (usize, Vec<paths::Retainer>)> = HashMap::new();
     let mut at = 0;
     while at < entries.len() && entries.len() < MAX_TREE {
         let (obj, level) = (entries[at].0, entries[at].1);
         if level < depth.clamp(1, 8) {
-            let total = paths::retainer_count(h, obj);
-            for r in paths::retainers_of(h, obj, 0, limit) {
+            let (total, rows) = rows_of
+                .entry(obj)
+                .or_insert_with(|| (paths::retainer_count(h, obj), paths::retainers_of(h, obj, 0, limit)));
+            let total = *total;
+            for r in rows.iter() {
                 if entries.len() >= MAX_TREE {
                     break;
                 }
-                let src = h.find_by_id(r.object.id).expect("a retainer is a node");
+                let src = r.ordinal;
                 let row = json!({"edge": r.edge, "edge_type": r.edge_type, "object": r.object});
                 kids[at].push(entries.len());
                 kids.push(Vec::new());

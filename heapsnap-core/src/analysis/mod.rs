@@ -109,6 +109,9 @@ pub struct Heap {
     unreachable_from_root: usize,
     unreachable_in_g1: usize,
     ids_sorted: bool,
+    /// Ordinals in id order, built on the first lookup when ids do not ascend (a snapshot
+    /// taken after an earlier one lists old and new objects interleaved).
+    by_id: OnceLock<Vec<u32>>,
     orphans: OnceLock<Vec<u32>>,
 }
 
@@ -177,6 +180,7 @@ impl Heap {
             unreachable_from_root: d.unreachable_from_root,
             unreachable_in_g1: d.unreachable_in_g1,
             ids_sorted,
+            by_id: OnceLock::new(),
             orphans: OnceLock::new(),
         }
     }
@@ -378,10 +382,25 @@ impl Heap {
     pub fn find_by_id(&self, id: u32) -> Option<u32> {
         let ids = &self.snapshot.nodes.id;
         if self.ids_sorted {
-            ids.binary_search(&id).ok().map(|i| i as u32)
-        } else {
-            ids.iter().position(|&x| x == id).map(|i| i as u32)
+            return ids.binary_search(&id).ok().map(|i| i as u32);
         }
+        let by_id = self.by_id.get_or_init(|| {
+            // Sorting (id, ordinal) pairs keeps the sort's reads sequential; equal ids (a
+            // malformed file) keep the lowest ordinal first, as a linear search would find.
+            let mut pairs: Vec<(u32, u32)> = ids.iter().enumerate().map(|(o, &id)| (id, o as u32)).collect();
+            #[cfg(feature = "parallel")]
+            {
+                use rayon::prelude::*;
+                pairs.par_sort_unstable();
+            }
+            #[cfg(not(feature = "parallel"))]
+            pairs.sort_unstable();
+            let mut ordinals: Vec<u32> = pairs.into_iter().map(|(_, o)| o).collect();
+            ordinals.shrink_to_fit();
+            ordinals
+        });
+        let at = by_id.partition_point(|&o| ids[o as usize] < id);
+        by_id.get(at).copied().filter(|&o| ids[o as usize] == id)
     }
 
     /// Nodes other than the root with no essential incoming edge, ascending (computed on
