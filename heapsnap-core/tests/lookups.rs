@@ -27,7 +27,8 @@ fn pages_of_the_most_retained_objects_match_a_full_sort() {
     for &(count, n) in by_count.iter().take(8) {
         let want = reference_rows(&h, n);
         assert_eq!(want.len(), count);
-        for (offset, limit) in [(0, 1), (0, 5), (0, 50), (3, 7), (count / 2, 10), (count.saturating_sub(2), 10), (0, count + 5)]
+        for (offset, limit) in
+            [(0, 1), (0, 5), (0, 50), (3, 7), (count / 2, 10), (count.saturating_sub(2), 10), (0, count + 5)]
         {
             let got: Vec<(String, u32)> =
                 retainers_of(&h, n, offset, limit).into_iter().map(|r| (r.edge, r.object.id)).collect();
