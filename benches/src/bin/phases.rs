@@ -13,8 +13,17 @@ use heapsnap_core::parse::{self, ParseOptions};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let parse_only = args.iter().any(|a| a == "--parse-only");
-    let path = args.iter().find(|a| !a.starts_with("--")).expect("usage: phases FILE [--parse-only]").clone();
-    let bytes = std::fs::metadata(&path).expect("readable file").len();
+    let Some(path) = args.iter().find(|a| !a.starts_with("--")).cloned() else {
+        eprintln!("usage: phases FILE [--parse-only]");
+        std::process::exit(2);
+    };
+    let bytes = match std::fs::metadata(&path) {
+        Ok(m) => m.len(),
+        Err(e) => {
+            eprintln!("phases: {path}: {e}");
+            std::process::exit(2);
+        }
+    };
     // The best of three scans: the first may still be paging the file in.
     let (commas, scan) = (0..3)
         .map(|_| {
@@ -29,7 +38,13 @@ fn main() {
         scan.as_secs_f64()
     );
     let t = Instant::now();
-    let snapshot = parse::open(std::path::Path::new(&path), &ParseOptions::default()).expect("parses");
+    let snapshot = match parse::open(std::path::Path::new(&path), &ParseOptions::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("phases: {path}: {e}");
+            std::process::exit(1);
+        }
+    };
     let parse_time = t.elapsed();
     let m = memory();
     println!(
