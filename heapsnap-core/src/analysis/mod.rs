@@ -250,9 +250,8 @@ impl Heap {
 
     /// This snapshot's class keys recomputed under other interface definitions (usually the
     /// other snapshot's, as DevTools' Comparison view does for the base snapshot, §7). The
-    /// Heap's own classes are unchanged.
-    /// Borrowed when `defs` name the same shapes as this snapshot's own definitions: the
-    /// result would equal [`Heap::classes`].
+    /// Heap's own classes are unchanged; they are what is returned (borrowed) when `defs` name
+    /// the same shapes as this snapshot's own definitions, as the result would be equal.
     pub fn class_keys_under(&self, defs: &[InterfaceDefinition]) -> std::borrow::Cow<'_, Classes> {
         let own = self.interface_definitions();
         let same_shapes = defs.len() == own.len()
