@@ -26,7 +26,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::analysis::{Classes, Heap, ObjectInfo};
+use crate::analysis::{util, Classes, Heap, ObjectInfo};
 use crate::duplicates::{self, DuplicateCluster, DuplicateOptions};
 use crate::paths::{path_to_root, PathStep};
 
@@ -201,20 +201,9 @@ fn aggregates(
         let size = s.self_size(o);
         (size > 0).then(|| (local[classes.node_key[o as usize] as usize], s.node_id(o), size))
     };
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        let mut v: Vec<(u32, u32, u64)> =
-            (0..h.node_count() as u32).into_par_iter().with_min_len(4096).filter_map(row).collect();
-        v.par_sort_unstable();
-        v
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        let mut v: Vec<(u32, u32, u64)> = (0..h.node_count() as u32).filter_map(row).collect();
-        v.sort_unstable();
-        v
-    }
+    let mut v: Vec<(u32, u32, u64)> = util::filter_map_nodes(h.node_count(), row);
+    util::sort_unstable(&mut v);
+    v
 }
 
 /// DevTools' Comparison rows (every class with a change in count, size, new or deleted;
@@ -303,9 +292,7 @@ pub fn compare_classes(base: &Heap, spike: &Heap) -> (Vec<ClassDiff>, IdMatch) {
             spike_retained: 0,
         })
         .collect();
-    rows.sort_by(|x, y| {
-        y.alloc_size.cmp(&x.alloc_size).then_with(|| crate::analysis::util::cmp_utf16(&x.name, &y.name))
-    });
+    rows.sort_by(|x, y| y.alloc_size.cmp(&x.alloc_size).then_with(|| util::cmp_utf16(&x.name, &y.name)));
     let base_objects = a.len() as u64;
     let fraction = if base_objects == 0 { 0.0 } else { matched as f64 / base_objects as f64 };
     (rows, IdMatch { base_objects, matched, fraction, same_process: false })
@@ -319,7 +306,7 @@ fn old_in_base(base: &Heap, spike: &Heap) -> Vec<bool> {
         ids
     } else {
         let mut v = ids.clone();
-        v.sort_unstable();
+        util::sort_unstable(&mut v);
         sorted_copy = v;
         &sorted_copy
     };
@@ -448,7 +435,7 @@ pub fn duplicate_growth(
     // snapshot per core.
     let per_heap = |h: &Heap| (by_hash(h), duplicates::string_groups(h));
     let ((base_clusters, base_strings), (spike_clusters, spike_strings)) =
-        crate::analysis::util::join(|| per_heap(base), || per_heap(spike));
+        util::join(|| per_heap(base), || per_heap(spike));
     let a: HashMap<u64, (u64, u64)> =
         base_clusters.into_iter().map(|(h, m)| (h, (m.len() as u64, wasted(base, &m)))).collect();
     let mut grown: Vec<(u64, Vec<u32>, u64, u64, i64)> = spike_clusters
@@ -539,7 +526,7 @@ fn classes_and_growth(base: &Heap, spike: &Heap, opts: &DiffOptions) -> (Vec<Cla
         classes.sort_by(|x, y| {
             let dx = x.spike_retained as i64 - x.base_retained as i64;
             let dy = y.spike_retained as i64 - y.base_retained as i64;
-            dy.cmp(&dx).then_with(|| crate::analysis::util::cmp_utf16(&x.name, &y.name))
+            dy.cmp(&dx).then_with(|| util::cmp_utf16(&x.name, &y.name))
         });
     }
     let growth = if same { growth_items(base, spike, opts.top, opts.path_depth) } else { Vec::new() };
@@ -549,7 +536,7 @@ fn classes_and_growth(base: &Heap, spike: &Heap, opts: &DiffOptions) -> (Vec<Cla
 /// Compares `spike` (the later snapshot) against `base`.
 pub fn diff(base: &Heap, spike: &Heap, opts: &DiffOptions) -> DiffReport {
     // Duplicates do not depend on the class comparison and growth: one core each.
-    let ((mut classes, id_match, growth), (dups, dup_strings)) = crate::analysis::util::join(
+    let ((mut classes, id_match, growth), (dups, dup_strings)) = util::join(
         || classes_and_growth(base, spike, opts),
         || {
             if opts.skip_duplicates {

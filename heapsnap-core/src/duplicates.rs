@@ -27,6 +27,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::analysis::util::{filter_map_nodes, sort_unstable};
 use crate::analysis::{Heap, ObjectInfo};
 use crate::paths::{path_to_root, PathStep};
 use crate::{EdgeType, NodeType, Snapshot};
@@ -140,20 +141,6 @@ fn string_hashes(heap: &Heap) -> Vec<u64> {
     #[cfg(not(feature = "parallel"))]
     {
         (0..n).map(f).collect()
-    }
-}
-
-/// `f` over every node ordinal (in parallel where the build allows), keeping the `Some`s in
-/// ordinal order.
-fn map_nodes<T: Send>(n: usize, f: impl Fn(u32) -> Option<T> + Sync + Send) -> Vec<T> {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        (0..n as u32).into_par_iter().with_min_len(4096).filter_map(f).collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        (0..n as u32).filter_map(f).collect()
     }
 }
 
@@ -283,16 +270,10 @@ fn same_signature(heap: &Heap, a: u32, b: u32) -> bool {
 /// Clusters of verified equal-content objects (all copies, before the outermost rule),
 /// largest first. Each cluster is (hash, members ascending by ordinal).
 fn raw_clusters(heap: &Heap, hashes: &[u64]) -> Vec<(u64, Vec<u32>)> {
-    let mut cand: Vec<(u64, u32)> = map_nodes(heap.node_count(), |o| {
+    let mut cand: Vec<(u64, u32)> = filter_map_nodes(heap.node_count(), |o| {
         is_candidate(heap, o).then(|| (mix(mix(hashes[o as usize], heap.class_key(o) as u64), heap.shallow_size(o)), o))
     });
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        cand.par_sort_unstable();
-    }
-    #[cfg(not(feature = "parallel"))]
-    cand.sort_unstable();
+    sort_unstable(&mut cand);
     let mut out = Vec::new();
     let mut i = 0;
     while i < cand.len() {
@@ -489,15 +470,9 @@ pub fn string_groups(heap: &Heap) -> Vec<DuplicateString> {
         });
         (!flat).then(|| hash_bytes(heap.display_name(o).as_bytes()))
     };
-    let mut keyed: Vec<(u64, u32)> = map_nodes(s.node_count(), |o| text_hash(o).map(|h| (h, o)));
+    let mut keyed: Vec<(u64, u32)> = filter_map_nodes(s.node_count(), |o| text_hash(o).map(|h| (h, o)));
     drop(shash);
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        keyed.par_sort_unstable();
-    }
-    #[cfg(not(feature = "parallel"))]
-    keyed.sort_unstable();
+    sort_unstable(&mut keyed);
     let mut out: Vec<DuplicateString> = keyed
         .chunk_by(|a, b| a.0 == b.0)
         .filter(|group| group.len() >= 2)

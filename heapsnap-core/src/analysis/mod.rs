@@ -387,13 +387,7 @@ impl Heap {
             // Sorting (id, ordinal) pairs keeps the sort's reads sequential; equal ids (a
             // malformed file) keep the lowest ordinal first, as a linear search would find.
             let mut pairs: Vec<(u32, u32)> = ids.iter().enumerate().map(|(o, &id)| (id, o as u32)).collect();
-            #[cfg(feature = "parallel")]
-            {
-                use rayon::prelude::*;
-                pairs.par_sort_unstable();
-            }
-            #[cfg(not(feature = "parallel"))]
-            pairs.sort_unstable();
+            util::sort_unstable(&mut pairs);
             let mut ordinals: Vec<u32> = pairs.into_iter().map(|(_, o)| o).collect();
             ordinals.shrink_to_fit();
             ordinals

@@ -104,6 +104,31 @@ pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> 
     }
 }
 
+/// Sorts on every core when the crate is built with `parallel`, on one otherwise (wasm).
+pub fn sort_unstable<T: Ord + Send>(v: &mut [T]) {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        v.par_sort_unstable();
+    }
+    #[cfg(not(feature = "parallel"))]
+    v.sort_unstable();
+}
+
+/// `f` over every node ordinal `0..n` (in parallel with `parallel`), keeping the `Some`s in
+/// ordinal order.
+pub fn filter_map_nodes<T: Send>(n: usize, f: impl Fn(u32) -> Option<T> + Sync + Send) -> Vec<T> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        (0..n as u32).into_par_iter().with_min_len(4096).filter_map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (0..n as u32).filter_map(f).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
