@@ -517,25 +517,12 @@ mod tests {
         let red = text(&s.find(Parameters(find_args(h, "svc:", Some(false)))).await);
         assert!(!red.contains("svc:") && red.contains("<string len="), "{red}");
         let a = open(&s, "stampede-a.heapsnapshot.gz").await;
-        let d = s
-            .diff(Parameters(DiffArgs {
-                baseline: a["handle"].as_str().unwrap().into(),
-                spike: h.into(),
-                limit: None,
-                redact: None,
-            }))
-            .await;
-        let d = text(&d);
+        let args =
+            || DiffArgs { baseline: a["handle"].as_str().unwrap().into(), spike: h.into(), limit: None, redact: None };
+        let d = text(&s.diff(Parameters(args())).await);
         assert!(!d.contains("-svc:") && d.contains("InflightRequest"), "{d}");
         // The second diff comes from the cache, identical.
-        let again = s
-            .diff(Parameters(DiffArgs {
-                baseline: a["handle"].as_str().unwrap().into(),
-                spike: h.into(),
-                limit: None,
-                redact: None,
-            }))
-            .await;
+        let again = s.diff(Parameters(args())).await;
         assert_eq!(text(&again), d);
     }
 }
