@@ -39,15 +39,17 @@ pub fn parse_weak_map_edge_name(name: &str) -> Option<WeakMapEdgeName> {
     }
     let table = &body[body.len() - table_digits..];
     let body = body[..body.len() - table_digits].strip_suffix(TAIL)?;
-    let middle = &body[lead + KEY.len()..]; // "<A> @<d>) -> value (<B> @<d>"
-                                            // The value's " @<digits>" must end `middle`: after its last " @" only digits.
+    // `middle` is "<A> @<d>) -> value (<B> @<d>"; the value's " @<digits>" must end it: after
+    // its last " @" only digits.
+    let middle = &body[lead + KEY.len()..];
     let at = middle.rfind(" @")?;
     let vdigits = &middle[at + 2..];
     if vdigits.is_empty() || !vdigits.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let head = &middle[..at]; // "<A> @<d>) -> value (<B>"
-                              // Some " @<digits>) -> value (" must occur in head (A and B are free).
+    // `head` is "<A> @<d>) -> value (<B>"; some " @<digits>) -> value (" must occur in it (A and
+    // B are free).
+    let head = &middle[..at];
     let hb = head.as_bytes();
     let mut found = false;
     let mut from = 0;
