@@ -107,40 +107,35 @@ impl WeakMapNames {
 }
 
 /// The essential-edge bitmap (computed before the shallow-size transfer, independent of sizes).
-pub fn compute(s: &Snapshot, flags: &[u8], weak_maps: &mut WeakMapNames) -> BitVec {
-    let n = s.node_count();
+pub fn compute(s: &Snapshot, flags: &[u8]) -> BitVec {
     let root = s.root();
-    let mut bits = BitVec::new(s.edge_count());
-    for u in 0..n as u32 {
-        let u_page = flags[u as usize] & PAGE_OBJECT != 0;
-        for e in s.edges_of(u) {
-            let t = s.edges.ty[e];
-            if t == EdgeType::INTERNAL {
-                if let Some(m) = weak_maps.get(s, s.edges.name_or_index[e]) {
-                    if m.table_id == s.nodes.id[u as usize] as f64 {
-                        continue;
-                    }
-                }
-            }
-            if t == EdgeType::WEAK {
-                continue;
-            }
-            let v = s.edges.to[e];
-            if v == u {
-                continue;
-            }
-            if u != root {
-                if t == EdgeType::SHORTCUT {
-                    continue;
-                }
-                if flags[v as usize] & PAGE_OBJECT != 0 && !u_page {
-                    continue;
-                }
-            }
-            bits.set(e);
+    BitVec::for_edges(&s.nodes.first_edge, |weak_maps: &mut WeakMapNames, u, e| {
+        let t = s.edges.ty[e];
+        if t == EdgeType::WEAK {
+            return false;
         }
-    }
-    bits
+        if t == EdgeType::INTERNAL {
+            if let Some(m) = weak_maps.get(s, s.edges.name_or_index[e]) {
+                if m.table_id == s.nodes.id[u as usize] as f64 {
+                    return false;
+                }
+            }
+        }
+        let v = s.edges.to[e];
+        if v == u {
+            return false;
+        }
+        if u != root {
+            if t == EdgeType::SHORTCUT {
+                return false;
+            }
+            let u_page = flags[u as usize] & PAGE_OBJECT != 0;
+            if flags[v as usize] & PAGE_OBJECT != 0 && !u_page {
+                return false;
+            }
+        }
+        true
+    })
 }
 
 #[cfg(test)]

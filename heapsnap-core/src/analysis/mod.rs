@@ -127,8 +127,7 @@ impl Heap {
         let flags = flags::calculate(&snapshot, &dom_state);
         let has_user_roots = flags::has_user_roots(&snapshot);
         progress(Phase::EssentialEdges);
-        let mut weak_maps = essential::WeakMapNames::default();
-        let essential = essential::compute(&snapshot, &flags, &mut weak_maps);
+        let essential = essential::compute(&snapshot, &flags);
         // The transfer's ownership walk and the dominators' predecessor index only read the
         // graph: they run side by side, then the sizes move.
         progress(Phase::ShallowSizeTransfer);
@@ -146,12 +145,11 @@ impl Heap {
         let (d, (distances, classes, single_retainer)) = util::join(
             || dominators::compute(&snapshot, &essential, preds),
             || {
-                let distances = distances::calculate(&snapshot, &mut weak_maps);
+                let distances = distances::calculate(&snapshot, &mut essential::WeakMapNames::default());
                 let classes = classes::calculate(&snapshot, &snapshot.locations);
                 (distances, classes, statistics::SingleRetainer::new(&snapshot))
             },
         );
-        drop(weak_maps);
         progress(Phase::RetainedSizes);
         let retained = dominators::retained_sizes(&snapshot, &d.dom, &d.order);
         drop(d.order);

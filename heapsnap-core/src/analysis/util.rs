@@ -38,6 +38,44 @@ impl BitVec {
     pub fn heap_bytes(&self) -> usize {
         self.words.len() * 8
     }
+
+    /// One bit per edge of a CSR graph (`first_edge` has a final entry, the edge count), set
+    /// where `keep(state, node, edge)` says so. Node ranges run in parallel (with `parallel`),
+    /// each with its own `state` (a cache) and its own words, OR-ed together at the end: edge
+    /// ranges do not start on word boundaries.
+    pub fn for_edges<S: Default>(first_edge: &[u32], keep: impl Fn(&mut S, u32, usize) -> bool + Sync) -> BitVec {
+        let n = first_edge.len().saturating_sub(1);
+        let mut bits = BitVec::new(first_edge.last().map_or(0, |&m| m as usize));
+        let ranges = n.div_ceil(16).max(1 << 14);
+        let run = |a: usize| -> (usize, Vec<u64>) {
+            let b = (a + ranges).min(n);
+            let (e0, e1) = (first_edge[a] as usize, first_edge[b] as usize);
+            let w0 = e0 / 64;
+            let mut words = vec![0u64; e1.div_ceil(64) - w0];
+            let mut state = S::default();
+            for u in a..b {
+                for e in first_edge[u] as usize..first_edge[u + 1] as usize {
+                    if keep(&mut state, u as u32, e) {
+                        words[e / 64 - w0] |= 1 << (e & 63);
+                    }
+                }
+            }
+            (w0, words)
+        };
+        #[cfg(feature = "parallel")]
+        let parts: Vec<(usize, Vec<u64>)> = {
+            use rayon::prelude::*;
+            (0..n).into_par_iter().step_by(ranges).map(run).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<(usize, Vec<u64>)> = (0..n).step_by(ranges).map(run).collect();
+        for (w0, words) in parts {
+            for (target, w) in bits.words[w0..].iter_mut().zip(words) {
+                *target |= w;
+            }
+        }
+        bits
+    }
 }
 
 /// JavaScript `parseInt(s, 10)`: leading white space, an optional sign, then the longest
@@ -132,6 +170,38 @@ pub fn filter_map_nodes<T: Send>(n: usize, f: impl Fn(u32) -> Option<T> + Sync +
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edge_bits_over_node_ranges_equal_one_pass() {
+        // 100,000 nodes with 0–6 edges each: many ranges, none starting on a word boundary.
+        let mut first_edge = vec![0u32];
+        let mut x = 12345u64;
+        for _ in 0..100_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            first_edge.push(first_edge.last().unwrap() + (x >> 61) as u32);
+        }
+        let keep = |u: u32, e: usize| (u as usize * 7 + e * 13) % 5 < 2;
+        // The state counts calls, to check that every edge is asked exactly once.
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let bits = BitVec::for_edges(&first_edge, |seen: &mut usize, u, e| {
+            *seen += 1;
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            keep(u, e)
+        });
+        let m = *first_edge.last().unwrap() as usize;
+        assert_eq!(bits.len(), m);
+        assert_eq!(calls.into_inner(), m);
+        let mut want = BitVec::new(m);
+        for u in 0..100_000usize {
+            for e in first_edge[u] as usize..first_edge[u + 1] as usize {
+                if keep(u as u32, e) {
+                    want.set(e);
+                }
+            }
+        }
+        assert_eq!(bits.words, want.words);
+        assert!(BitVec::for_edges(&[0], |_: &mut (), _, _| true).is_empty());
+    }
 
     #[test]
     fn parse_int_like_js() {
