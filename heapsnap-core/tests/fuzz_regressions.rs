@@ -1,6 +1,7 @@
 //! Replays inputs that once broke (or were built to break) the parser: crashers the fuzzer
 //! (`fuzz/run.sh`) found go in `tests/fuzz_regressions/`, next to hand-made hostile files.
-//! Each must give the same success or failure mapped and chunked, and never panic.
+//! Each must give the same success or failure mapped and chunked, and never panic, salvaged
+//! or not.
 
 use std::sync::Arc;
 
@@ -30,6 +31,11 @@ fn regressions_replay_without_panic() {
         if let Ok(s) = whole {
             let h = Heap::analyze(s);
             let _ = (h.summary(), h.statistics(), h.top_objects(3));
+        }
+        // As the fuzz target does: salvage too (oom-7f59e971 once asked it for 66 M placeholders).
+        let salvage = ParseOptions { salvage: true, ..Default::default() };
+        if let Ok(s) = parse_bytes(Arc::new(data), &salvage) {
+            let _ = Heap::analyze(s).summary();
         }
         seen += 1;
     }

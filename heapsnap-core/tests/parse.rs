@@ -280,4 +280,17 @@ fn truncation_is_diagnosed_and_strings_can_be_salvaged() {
     // Without the edges there is nothing to salvage.
     let cut = &good[..good.find("1,0,14").unwrap()];
     assert_eq!(parse_bytes(Arc::new(cut.as_bytes().to_vec()), &salvage).unwrap_err().section, Section::Edges);
+
+    // A name index far past the table (a cut or hostile file) costs one placeholder per index
+    // in use, not one per index below it; equal indexes share theirs.
+    let nodes = [9, 0, 1, 0, 2, 0, 0, /**/ 3, 4_000_000_000u64, 3, 40, 1, 7, 1, /**/ 2, 2, 5, 16, 0, 0, 2];
+    let edges = [2, 4_000_000_000, 7, /**/ 1, 0, 14, /**/ 6, 3_999_999_999, 14];
+    let far = file(&NODE7, &EDGE3, &nodes, &edges, &["", "Obj", "t"], "");
+    assert!(whole(&far).is_err());
+    let s = parse_bytes(Arc::new(far.into_bytes()), &salvage).unwrap();
+    assert!(s.salvaged);
+    assert_eq!(s.strings.len(), 5);
+    assert_eq!(s.node_name(1), "<string 4000000000>");
+    assert_eq!((s.edge_name(0), s.edge_name(2)), ("<string 4000000000>".into(), "<string 3999999999>".into()));
+    assert_eq!(s.nodes.name[1], s.edges.name_or_index[0]);
 }

@@ -5,6 +5,7 @@
 //! mapped file instead, it switches `nodes` and `edges` to the parallel piece scanner and
 //! keeps strings as spans into the map.
 
+use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
@@ -573,11 +574,10 @@ impl<'o> Machine<'o> {
         }
         let mut snapshot = Snapshot::from_columns(header, nodes, edges, strings)?;
         let missing = check_names(&snapshot, self.offset, self.opts.salvage)?;
+        if missing > 0 {
+            placeholders_for_missing(&mut snapshot);
+        }
         if missing > 0 || !self.strings_done {
-            // Placeholders for every string index the file refers to but did not deliver.
-            for k in snapshot.strings.len() as u64..missing {
-                snapshot.strings.push_string(&format!("<string {k}>"));
-            }
             snapshot.salvaged = true;
         }
         snapshot.locations = locations(&snapshot, self.locations.take().unwrap_or_default(), self.offset)?;
@@ -720,6 +720,27 @@ fn scan_edges(
         .collect();
     pieces::scan(body, base, schema.field_count, Section::Edges, work, done, progress)?;
     Ok(())
+}
+
+/// Salvage: each string index the file refers to but did not deliver gets a placeholder
+/// `<string N>` appended to the table, and the columns are renumbered to it. One placeholder
+/// per distinct index in use, not one per index below the largest: a hostile index (up to
+/// 2^32) then costs no more than the nodes and edges that carry it.
+fn placeholders_for_missing(s: &mut Snapshot) {
+    let have = s.strings.len() as u32;
+    let mut renumbered: HashMap<u32, u32> = HashMap::new();
+    let strings = &mut s.strings;
+    let mut placeholder = |index: &mut u32| {
+        if *index >= have {
+            *index = *renumbered.entry(*index).or_insert_with(|| strings.push_string(&format!("<string {index}>")));
+        }
+    };
+    s.nodes.name.iter_mut().for_each(&mut placeholder);
+    for (ty, name) in s.edges.ty.iter().zip(s.edges.name_or_index.iter_mut()) {
+        if ty.has_string_name() {
+            placeholder(name);
+        }
+    }
 }
 
 /// Checks that every string index used by a node or string-named edge is in the table.
