@@ -106,7 +106,7 @@ pub fn retainers(h: &Heap, id: u64, depth: usize, limit: usize) -> Result<Value,
     let top: Vec<Value> = kids[0].iter().map(|&k| std::mem::take(&mut entries[k].2)).collect();
     Ok(json!({
         "object": h.object_info(n),
-        "total_retainers": paths::retainer_count(h, n),
+        "total_retainers": rows_of[&n].0, // the root is always expanded (depth ≥ 1)
         "retainers": top,
         "truncated": entries.len() >= MAX_TREE,
     }))
