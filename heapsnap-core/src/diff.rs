@@ -419,8 +419,6 @@ pub fn duplicate_growth(
     spike: &Heap,
     opts: &DuplicateOptions,
 ) -> (Vec<DuplicateGrowth>, Vec<StringGrowth>) {
-    let wasted =
-        |h: &Heap, m: &[u32]| -> u64 { m.iter().map(|&o| h.retained_size(o)).sum::<u64>() - h.retained_size(m[0]) };
     // Clusters are matched across snapshots by content hash. One hash can name several
     // clusters of a snapshot (same content, different shallow sizes), so both sides are
     // merged by hash first; otherwise one cluster would be compared with another's count.
@@ -437,13 +435,13 @@ pub fn duplicate_growth(
     let ((base_clusters, base_strings), (spike_clusters, spike_strings)) =
         util::join(|| per_heap(base), || per_heap(spike));
     let a: HashMap<u64, (u64, u64)> =
-        base_clusters.into_iter().map(|(h, m)| (h, (m.len() as u64, wasted(base, &m)))).collect();
+        base_clusters.into_iter().map(|(h, m)| (h, (m.len() as u64, duplicates::wasted_estimate(base, &m)))).collect();
     let mut grown: Vec<(u64, Vec<u32>, u64, u64, i64)> = spike_clusters
         .into_iter()
         .filter_map(|(h, mut m)| {
             m.sort_unstable();
             let (bc, bw) = a.get(&h).copied().unwrap_or((0, 0));
-            let w = wasted(spike, &m);
+            let w = duplicates::wasted_estimate(spike, &m);
             let delta = w as i64 - bw as i64;
             (m.len() as u64 > bc && delta > 0 && w >= opts.min_wasted).then_some((h, m, bc, bw, delta))
         })

@@ -441,7 +441,8 @@ pub fn describe_cluster(heap: &Heap, hash: u64, members: Vec<u32>, path_depth: u
     }
 }
 
-fn wasted_estimate(heap: &Heap, members: &[u32]) -> u64 {
+/// What all copies but the first retain: Σ retained size − the first member's.
+pub(crate) fn wasted_estimate(heap: &Heap, members: &[u32]) -> u64 {
     let total: u64 = members.iter().map(|&o| heap.retained_size(o)).sum();
     total - heap.retained_size(members[0])
 }
