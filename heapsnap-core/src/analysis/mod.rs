@@ -24,11 +24,13 @@
 //! kernel zeroes every new page, so scratch is sized to what each step needs):
 //! - DOM state: visited N bytes + stacks.
 //! - flags: one DFS stack (≤ 4N).
+//! - essential edges: per node range (16 or fewer), its words of the bitmap and a WeakMap
+//!   edge-name cache (a bit per string).
 //! - transfer: owners 4N + worklist (≤ 8N).
 //! - dominators: essential predecessors 4(N+1) + 4 per essential edge; num, vertex, parent
 //!   (becomes idom), semi, and the 12-byte link-eval forest entries ≈ 28N + DFS stack ≤ 8N;
 //!   the result reuses num's memory and the order vertex's. At 13M/39M ≈ 0.5 GB, the peak.
-//! - beside them: distances' BFS queue 4N + the WeakMap pair set; classes' per-string class
+//! - beside them: distances' BFS frontier (≤ 4N) + the WeakMap pair set; classes' per-string class
 //!   cache 4·|strings| and interface candidates; two bits a node for "one retainer".
 //! - retained/dominated/statistics: none beyond the results.
 
