@@ -6,6 +6,7 @@
 //! Data flow: bytes → [`parse`] → [`Snapshot`] (columns) → [`analysis`] → reports.
 //! See ARCHITECTURE.md at the repository root.
 
+pub mod alloc;
 pub mod analysis;
 pub mod diff;
 pub mod duplicates;

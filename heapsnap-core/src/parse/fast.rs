@@ -1,20 +1,36 @@
-//! The fast path for `nodes` and `edges` as V8 writes them: records of short decimal numbers,
-//! `v,v,…,v` then `\n,` (or just `,`) before the next record. Numbers are read eight bytes at
-//! a time (SWAR: find the digit run with bit masks, convert it with three multiplies) instead
-//! of one byte per step, which is most of the parse.
+//! The fast path for `nodes` and `edges` as V8 writes them: records of short decimal numbers
+//! separated by `,`, with `\n,` between records.
 //!
-//! The fast path never reports a syntax error: at the first record that does not have that
-//! exact shape (spaces, a number of 16 or more digits, a stray byte, the last few records of a
-//! piece) it stops at the start of that record, and the general scanner ([`super::ints`])
-//! takes over from there and diagnoses whatever is wrong. Records it does read go to the same
-//! [`RecordSink`] with the same offsets the general scanner would give, so results and errors
-//! do not depend on which path read a record.
+//! Three stages, each a tight loop of its own:
+//! 1. Locate. The input is read 64 bytes at a time; three bit masks per block (digits,
+//!    commas, newlines; SSE2 on x86-64, SWAR elsewhere) say whether the block has V8's shape
+//!    and where every number starts and how long it is. Each number's first 8 bytes are kept
+//!    with the shift that right-aligns its digits: no branch per byte, no dependent chain
+//!    from one number to the next.
+//! 2. Convert the located numbers, four at a time with AVX2 where the CPU has it (multiply-add
+//!    of digit pairs, then pairs of pairs), else by SWAR one at a time.
+//! 3. Hand whole records to the sink in batches ([`RecordSink::records`]), where the
+//!    per-field checks and column stores run in a loop of their own.
+//!
+//! The fast path never reports an error: at the first block that is not V8's shape (a space,
+//! a stray byte), a number of more than 16 digits, or a record the sink refuses, it stops at
+//! the start of the last record it can vouch for, and the general scanner ([`super::ints`])
+//! takes over from there and diagnoses whatever is wrong. So results and errors do not depend
+//! on which path read a record.
 
 use crate::error::Result;
 use crate::parse::records::RecordSink;
 
 /// Records wider than this (no producer writes them) take the general path.
 pub const MAX_WIDTH: usize = 16;
+
+const BLOCK: usize = 64;
+/// Numbers located before they are converted and offered to the sink; a block adds at most 32.
+const BATCH: usize = 512;
+const CAPACITY: usize = BATCH + BLOCK / 2;
+/// Values kept between batches: an unfinished record, and the last whole one until a value
+/// follows it.
+const CARRIED: usize = 2 * MAX_WIDTH;
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 
@@ -24,137 +40,447 @@ fn load(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
 }
 
-/// How many of the 8 bytes of `word` (in memory order) are ASCII digits before the first
-/// non-digit.
+/// The value of 8 bytes of ASCII digits, of which the first `8 - shift / 8` are not part of
+/// the number (`shift` = 8 × that many, 0..=56).
 #[inline(always)]
-fn digit_run(word: u64) -> usize {
-    // A byte is a digit when its high nibble is 3 and adding 6 keeps it 3 (0x30..=0x39). A carry
-    // out of a byte only reaches bytes after a non-digit, which are not counted.
-    let high = word & (0xF0 * ONES);
-    let bumped = word.wrapping_add(0x06 * ONES) & (0xF0 * ONES);
-    let not_digit = (high ^ (0x30 * ONES)) | (bumped ^ (0x30 * ONES));
-    (not_digit.trailing_zeros() / 8) as usize
+fn digits_value(word: u64, shift: u64) -> u64 {
+    // Shifting the digits to the top of the word turns the vacated low bytes into leading
+    // zeros, so every number converts as eight digits.
+    let mut v = word.wrapping_sub(0x30 * ONES) << shift;
+    v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    ((v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32))
+        + ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32)))
+        >> 32
 }
 
-/// The value of the first `len` (1..=8) bytes of `word`, all ASCII digits.
+/// The shift for [`digits_value`] of a number of `len` (1..=8) digits.
 #[inline(always)]
-fn digits_value(word: u64, len: usize) -> u64 {
-    // Shifting the run to the top of the word turns the vacated low bytes into leading zeros,
-    // so every run converts as eight digits.
-    let mut v = word.wrapping_sub(0x30 * ONES) << (8 * (8 - len));
-    v = v.wrapping_mul(10).wrapping_add(v >> 8);
-    v = ((v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32))
-        + ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32)))
-        >> 32;
-    v
+fn shift_for(len: usize) -> u64 {
+    (64 - 8 * len) as u64
 }
 
 const POW10: [u64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
-/// One number at `at` (at most 15 digits); returns it and the index just past it. `bytes`
-/// must hold 16 bytes from `at`.
+/// Converts located numbers: `out[k]` = the number in `words[k]` right-aligned by `shifts[k]`.
+fn convert(words: &[u64], shifts: &[u64], out: &mut [u64]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        unsafe { convert_avx2(words, shifts, out) };
+        return;
+    }
+    for ((o, &w), &s) in out.iter_mut().zip(words).zip(shifts) {
+        *o = digits_value(w, s);
+    }
+}
+
+/// [`convert`], four numbers a step: subtract `'0'`, shift each 64-bit lane, then combine
+/// digit pairs (×10 + 1), pairs of pairs (×100 + 1) and the two halves (×10000 + 1).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn convert_avx2(words: &[u64], shifts: &[u64], out: &mut [u64]) {
+    use std::arch::x86_64::*;
+    let n = words.len().min(shifts.len()).min(out.len());
+    let mut k = 0;
+    let zero = _mm256_set1_epi8(b'0' as i8);
+    let tens = _mm256_set1_epi16(0x010A);
+    let hundreds = _mm256_set1_epi32(0x0001_0064);
+    let ten_thousand = _mm256_set1_epi64x(10_000);
+    while k + 4 <= n {
+        // SAFETY: k + 4 <= n keeps the four-lane loads and the store inside all three slices.
+        unsafe {
+            let w = _mm256_loadu_si256(words.as_ptr().add(k).cast());
+            let s = _mm256_loadu_si256(shifts.as_ptr().add(k).cast());
+            let digits = _mm256_sllv_epi64(_mm256_sub_epi8(w, zero), s);
+            let pairs = _mm256_maddubs_epi16(digits, tens);
+            let quads = _mm256_madd_epi16(pairs, hundreds);
+            let v = _mm256_add_epi64(_mm256_mul_epu32(quads, ten_thousand), _mm256_srli_epi64(quads, 32));
+            _mm256_storeu_si256(out.as_mut_ptr().add(k).cast(), v);
+        }
+        k += 4;
+    }
+    for j in k..n {
+        out[j] = digits_value(words[j], shifts[j]);
+    }
+}
+
+/// Bit `i` set where byte `i` of a 64-byte block is a digit, a comma, a newline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Masks {
+    digit: u64,
+    comma: u64,
+    newline: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn number(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
-    let word = load(bytes, at);
-    let len = digit_run(word);
-    match len {
-        0 => None,
-        1..=7 => Some((digits_value(word, len), at + len)),
-        _ => {
-            let next = load(bytes, at + 8);
-            let more = digit_run(next);
-            let high = digits_value(word, 8);
-            match more {
-                0 => Some((high, at + 8)),
-                1..=7 => Some((high * POW10[more] + digits_value(next, more), at + 8 + more)),
-                _ => None,
-            }
+fn masks(bytes: &[u8], at: usize) -> Masks {
+    use std::arch::x86_64::*;
+    let block: &[u8; BLOCK] = bytes[at..at + BLOCK].try_into().expect("a whole block");
+    let (mut digit, mut comma, mut newline) = (0u64, 0u64, 0u64);
+    for k in 0..BLOCK / 16 {
+        // SAFETY: SSE2 is part of the x86-64 baseline; the load reads 16 bytes inside `block`.
+        let (d, c, n) = unsafe {
+            let x = _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>());
+            let t = _mm_sub_epi8(x, _mm_set1_epi8(b'0' as i8));
+            let d = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t);
+            let c = _mm_cmpeq_epi8(x, _mm_set1_epi8(b',' as i8));
+            let n = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\n' as i8));
+            (_mm_movemask_epi8(d), _mm_movemask_epi8(c), _mm_movemask_epi8(n))
+        };
+        digit |= (d as u16 as u64) << (16 * k);
+        comma |= (c as u16 as u64) << (16 * k);
+        newline |= (n as u16 as u64) << (16 * k);
+    }
+    Masks { digit, comma, newline }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn masks(bytes: &[u8], at: usize) -> Masks {
+    swar_masks(bytes, at)
+}
+
+/// [`masks`] with plain 64-bit arithmetic (every target; the x86-64 build checks against it).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn swar_masks(bytes: &[u8], at: usize) -> Masks {
+    const HIGH: u64 = 0x80 * ONES;
+    // 0x80 in every byte of `x` that is not zero, exactly (no borrow between bytes).
+    let nonzero = |x: u64| (((x & !HIGH) + !HIGH) | x) & HIGH;
+    // The high bits of the 8 bytes, gathered into 8 bits (byte i → bit i).
+    let gather = |flags: u64| ((flags >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) & 0xFF;
+    let (mut digit, mut comma, mut newline) = (0u64, 0u64, 0u64);
+    for k in 0..BLOCK / 8 {
+        let w = load(bytes, at + 8 * k);
+        // A digit has high nibble 3, and adding 6 to its low nibble does not carry out of it.
+        let not_digit = ((w & (0xF0 * ONES)) ^ (0x30 * ONES)) | (((w & (0x0F * ONES)) + 0x06 * ONES) & (0xF0 * ONES));
+        digit |= gather(!nonzero(not_digit) & HIGH) << (8 * k);
+        comma |= gather(!nonzero(w ^ (b',' as u64 * ONES)) & HIGH) << (8 * k);
+        newline |= gather(!nonzero(w ^ (b'\n' as u64 * ONES)) & HIGH) << (8 * k);
+    }
+    Masks { digit, comma, newline }
+}
+
+/// What the block before says about its last byte.
+#[derive(Clone, Copy)]
+struct Carry {
+    digit: u64,
+    nondigit: u64,
+    newline: u64,
+}
+
+impl Carry {
+    /// A piece starts just after a `,` (or the array's `[`).
+    const AFTER_COMMA: Carry = Carry { digit: 0, nondigit: 1, newline: 0 };
+
+    fn after(m: Masks) -> Carry {
+        Carry { digit: m.digit >> 63, nondigit: !m.digit >> 63, newline: m.newline >> 63 }
+    }
+}
+
+/// Whether a block, preceded by what `carry` says, has V8's shape: only digits, `,` and `\n`;
+/// two non-digits in a row only as `\n,`; no digit right after a newline. Then every number is
+/// followed by `,` or `\n,` and every `,` by a number or by the block's end.
+#[inline(always)]
+fn v8_shaped(m: Masks, carry: Carry) -> bool {
+    let nondigit = !m.digit;
+    let prev_nondigit = (nondigit << 1) | carry.nondigit;
+    let prev_newline = (m.newline << 1) | carry.newline;
+    (m.digit | m.comma | m.newline) == !0
+        && nondigit & prev_nondigit & !(m.comma & prev_newline) == 0
+        && m.digit & prev_newline == 0
+}
+
+/// Numbers located in the current batch, and values converted but not yet handed over.
+struct Batch {
+    /// Each located number's first 8 bytes, the shift that right-aligns its digits, and
+    /// where it starts.
+    words: [u64; CAPACITY],
+    shifts: [u64; CAPACITY],
+    located: usize,
+    /// Numbers of 9 to 16 digits, converted when located: (index among the located, value).
+    long: Vec<(usize, u64)>,
+    /// Converted values: the carried ones first, then this batch's.
+    values: [u64; CARRIED + CAPACITY],
+    starts: [usize; CARRIED + CAPACITY],
+    carried: usize,
+    width: usize,
+}
+
+impl Batch {
+    fn new(width: usize) -> Box<Batch> {
+        Box::new(Batch {
+            words: [0; CAPACITY],
+            shifts: [0; CAPACITY],
+            located: 0,
+            long: Vec::new(),
+            values: [0; CARRIED + CAPACITY],
+            starts: [0; CARRIED + CAPACITY],
+            carried: 0,
+            width,
+        })
+    }
+
+    /// Converts the located numbers and hands the records whose end is certain to the sink:
+    /// every whole record but the last when no value follows it yet (its separator may lie in
+    /// a block not yet checked). Returns the offset to stop at if the sink refused a record.
+    fn flush(&mut self, sink: &mut impl RecordSink) -> Option<usize> {
+        let (c, n) = (self.carried, self.located);
+        convert(&self.words[..n], &self.shifts[..n], &mut self.values[c..c + n]);
+        for &(k, v) in &self.long {
+            self.values[c + k] = v;
+        }
+        self.long.clear();
+        self.located = 0;
+        let len = c + n;
+        let complete = len / self.width;
+        let certain = if len % self.width == 0 { complete.saturating_sub(1) } else { complete };
+        let cut = certain * self.width;
+        let taken = sink.records(&self.values[..cut], self.width);
+        if taken < certain {
+            return Some(self.starts[taken * self.width]);
+        }
+        self.values.copy_within(cut..len, 0);
+        self.starts.copy_within(cut..len, 0);
+        self.carried = len - cut;
+        None
+    }
+
+    /// Flushes, and returns where the general scanner is to resume: the start of the first
+    /// record not handed over (0 when nothing was read).
+    fn finish(&mut self, sink: &mut impl RecordSink) -> usize {
+        match self.flush(sink) {
+            Some(stop) => stop,
+            None if self.carried > 0 => self.starts[0],
+            None => 0,
         }
     }
 }
 
-/// Reads whole records of `width` values from the start of `bytes` (whose first byte is at
-/// absolute offset `base` and starts a record) into `sink`, while they have V8's shape.
-/// Returns the index just past the `,` that ends the last record read (0 if none was).
-pub fn records(bytes: &[u8], base: u64, width: usize, sink: &mut impl RecordSink) -> Result<usize> {
-    if width == 0 || width > MAX_WIDTH {
+/// Reads whole records of `width` values from the start of `bytes` (which starts a record)
+/// into `sink`, while they have V8's shape. Returns the index just past the `,` that ends the
+/// last record read (0 if none was). `_base` (the absolute offset of `bytes`) is unused: this
+/// path reports no errors, and the sink's batch method needs no offsets.
+pub fn records(bytes: &[u8], _base: u64, width: usize, sink: &mut impl RecordSink) -> Result<usize> {
+    if width == 0 || width > MAX_WIDTH || bytes.len() < 2 * BLOCK {
         return Ok(0);
     }
-    // Every record read needs its numbers (≤ 15 digits), separators and the 16-byte loads
-    // to stay inside `bytes`.
-    let room = width * 17 + 16;
-    let mut rec = [0u64; MAX_WIDTH];
-    let mut done = 0;
-    'records: while bytes.len() - done >= room {
-        let mut at = done;
-        for (k, slot) in rec[..width].iter_mut().enumerate() {
-            let Some((value, end)) = number(bytes, at) else { break 'records };
-            *slot = value;
-            at = end;
-            if k + 1 == width && bytes[at] == b'\n' {
-                at += 1;
-            }
-            if bytes[at] != b',' {
-                break 'records;
-            }
-            at += 1;
-        }
-        sink.record(&rec[..width], base + at as u64 - 1)?;
-        done = at;
+    let mut carry = Carry::AFTER_COMMA;
+    let mut m = masks(bytes, 0);
+    if !v8_shaped(m, carry) {
+        return Ok(0);
     }
-    Ok(done)
+    let mut batch = Batch::new(width);
+    let mut at = 0;
+    // The numbers of block `at` are located once the next block's digits are known (a number
+    // may run into it); their 16-byte loads stay inside `bytes` because the next block does.
+    while at + 2 * BLOCK <= bytes.len() {
+        let next = masks(bytes, at + BLOCK);
+        // Non-digits of this block and the next, for the length of each number.
+        let (ends, ends_next) = (!m.digit, !next.digit);
+        let mut starts = m.digit & !((m.digit << 1) | carry.digit);
+        // This block and the next: every number starting in this block is read from them.
+        let window: &[u8; 2 * BLOCK] = bytes[at..at + 2 * BLOCK].try_into().expect("two blocks");
+        let mut k = batch.located;
+        let carried = batch.carried;
+        while starts != 0 {
+            let p = starts.trailing_zeros() as usize;
+            // The non-digits from `p` on, across into the next block (a funnel shift).
+            let len = ((ends >> p) | ((ends_next << 1) << (63 - p))).trailing_zeros() as usize;
+            let word = load(window, p);
+            // SAFETY: k < BATCH when the block begins (the batch is flushed otherwise) and a
+            // block holds at most 32 numbers, so k < CAPACITY and carried + k stays below
+            // CARRIED + CAPACITY (carried <= CARRIED: less than two records).
+            unsafe {
+                debug_assert!(k < CAPACITY && carried <= CARRIED);
+                *batch.starts.get_unchecked_mut(carried + k) = at + p;
+                if len <= 8 {
+                    *batch.words.get_unchecked_mut(k) = word;
+                    *batch.shifts.get_unchecked_mut(k) = shift_for(len);
+                } else if len <= 16 {
+                    let low = digits_value(load(window, p + 8), shift_for(len - 8));
+                    batch.long.push((k, digits_value(word, 0) * POW10[len - 8] + low));
+                } else {
+                    batch.located = k;
+                    return Ok(batch.finish(sink));
+                }
+            }
+            k += 1;
+            starts &= starts - 1;
+        }
+        batch.located = k;
+        if k >= BATCH {
+            if let Some(stop) = batch.flush(sink) {
+                return Ok(stop);
+            }
+        }
+        carry = Carry::after(m);
+        if !v8_shaped(next, carry) {
+            break;
+        }
+        m = next;
+        at += BLOCK;
+    }
+    Ok(batch.finish(sink))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    struct Collect(Vec<(Vec<u64>, u64)>);
+    struct Collect(Vec<Vec<u64>>);
 
     impl RecordSink for Collect {
-        fn record(&mut self, rec: &[u64], offset: u64) -> Result<()> {
-            self.0.push((rec.to_vec(), offset));
+        fn record(&mut self, rec: &[u64], _offset: u64) -> Result<()> {
+            self.0.push(rec.to_vec());
             Ok(())
         }
     }
 
-    #[test]
-    fn digit_runs_and_values_match_the_text() {
-        for text in ["0", "7", "42", "100", "1234567", "12345678", "123456789", "999999999999999", "18446744"] {
-            let padded = format!("{text},xxxxxxxxxxxxxxxxxxxx");
-            let (value, end) = number(padded.as_bytes(), 0).unwrap();
-            assert_eq!((value, end), (text.parse().unwrap(), text.len()), "{text}");
+    /// Refuses records whose first value is 999 (as a sink refuses a bad type code).
+    struct Picky(Vec<Vec<u64>>);
+
+    impl RecordSink for Picky {
+        fn record(&mut self, rec: &[u64], offset: u64) -> Result<()> {
+            if rec[0] == 999 {
+                return Err(crate::Error::invalid(crate::error::Section::Nodes, offset, "999"));
+            }
+            self.0.push(rec.to_vec());
+            Ok(())
         }
-        assert_eq!(number(b"x1234567890123456", 0), None);
-        assert_eq!(number(b"1234567890123456,", 0), None, "16 digits take the general path");
-        // Bytes just outside '0'..='9' are not digits.
-        for b in [b'/', b':', 0xFA, 0xFF, 0x00, b' '] {
-            let mut word = *b"12345678";
-            word[3] = b;
-            assert_eq!(digit_run(u64::from_le_bytes(word)), 3);
+    }
+
+    fn v8_text(records: usize, width: usize, value: impl Fn(usize) -> u64) -> String {
+        let mut text = String::new();
+        for r in 0..records {
+            let rec: Vec<String> = (0..width).map(|k| value(r * width + k).to_string()).collect();
+            text += &rec.join(",");
+            text += "\n,";
+        }
+        text
+    }
+
+    #[test]
+    fn numbers_of_every_length_convert() {
+        for len in 1..=8 {
+            for text in ["99999999", "12345678", "10000000", "00000001"] {
+                let word = load(format!("{}xxxxxxxx", &text[..len]).as_bytes(), 0);
+                assert_eq!(digits_value(word, shift_for(len)), text[..len].parse::<u64>().unwrap(), "{len}");
+            }
+        }
+        // Through every stage: 1 to 16 digits, converted one by one and four at a time.
+        let values: Vec<u64> = (0..400u64).map(|i| (i * 982_451_653) % 10u64.pow((i % 16) as u32 + 1)).collect();
+        let text: String = values.iter().map(|v| format!("{v},")).collect::<String>() + "1";
+        let mut out = Vec::new();
+        let done = records(text.as_bytes(), 0, 1, &mut out).unwrap();
+        assert!(out.len() > 300 && done > 0);
+        assert_eq!(out, values[..out.len()]);
+        let words: Vec<u64> = (0..37).map(|i| load(format!("{:08}", i * 2_718_281).as_bytes(), 0)).collect();
+        let shifts: Vec<u64> = (0..37).map(|i| 8 * (i % 8)).collect();
+        let mut four = vec![0; 37];
+        convert(&words, &shifts, &mut four);
+        for k in 0..37 {
+            assert_eq!(four[k], digits_value(words[k], shifts[k]), "{k}");
+        }
+        // More than 16 digits: the general path's (it may not fit 64 bits).
+        let text = format!("12345678901234567,{}", "1,".repeat(100));
+        assert_eq!(records(text.as_bytes(), 0, 1, &mut Vec::new()).unwrap(), 0);
+    }
+
+    #[test]
+    fn masks_agree_with_the_bytes() {
+        let mut bytes = Vec::new();
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..64 * 64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            bytes.push(match x % 5 {
+                0 => b',',
+                1 => b'\n',
+                2 => (x >> 8) as u8,
+                _ => b'0' + (x >> 8) as u8 % 10,
+            });
+        }
+        for at in (0..bytes.len() - 64).step_by(61) {
+            let want = Masks {
+                digit: (0..64).filter(|&i| bytes[at + i].is_ascii_digit()).map(|i| 1u64 << i).sum(),
+                comma: (0..64).filter(|&i| bytes[at + i] == b',').map(|i| 1u64 << i).sum(),
+                newline: (0..64).filter(|&i| bytes[at + i] == b'\n').map(|i| 1u64 << i).sum(),
+            };
+            assert_eq!(masks(&bytes, at), want, "at {at}");
+            assert_eq!(swar_masks(&bytes, at), want, "swar at {at}");
+        }
+        // Every byte value, in each position of a word.
+        for b in 0..=255u8 {
+            let block = [b; 64];
+            let m = swar_masks(&block, 0);
+            assert_eq!(m.digit == !0, b.is_ascii_digit(), "{b}");
+            assert_eq!(m.comma == !0, b == b',');
+            assert_eq!(m.newline == !0, b == b'\n');
+            assert_eq!(masks(&block, 0), m);
         }
     }
 
     #[test]
-    fn reads_v8_records_and_stops_at_anything_else() {
-        let mut text = String::new();
-        for i in 0..40u64 {
-            text += &format!("{},{},{}\n,", i, i * 1000, i * 123_456_789);
+    fn reads_v8_records_exactly() {
+        // Values of 1 to 16 digits, so numbers cross block boundaries at every offset.
+        let value = |i: usize| (i as u64 * 7_919) % 10u64.pow((i % 16) as u32 + 1);
+        for width in [1, 3, 6, 7, 9] {
+            let text = v8_text(1000, width, value);
+            let mut sink = Collect(Vec::new());
+            let done = records(text.as_bytes(), 0, width, &mut sink).unwrap();
+            let got = sink.0.len();
+            assert!(got > 900 / width.max(1) && done > 0, "width {width}: {got} records");
+            for (r, rec) in sink.0.iter().enumerate() {
+                assert_eq!(rec, &(0..width).map(|k| value(r * width + k)).collect::<Vec<_>>());
+            }
+            // It stops just past the comma that ends the last record read.
+            assert_eq!(done, v8_text(got, width, value).len());
         }
-        let stop = text.len();
-        text += "1, 2,3\n,";
-        text += &"4,5,6\n,".repeat(20);
+    }
+
+    #[test]
+    fn stops_at_the_record_before_anything_else() {
+        let value = |i: usize| i as u64 * 31;
+        for at_record in [0usize, 1, 5, 40, 97, 300] {
+            for odd in [" ", "x", ",", "\r", "\n\n", "-"] {
+                let mut text = v8_text(at_record, 3, value);
+                let keep = text.len();
+                text += &format!("1{odd},2,3\n,");
+                text += &v8_text(200, 3, value);
+                let mut sink = Collect(Vec::new());
+                let done = records(text.as_bytes(), 0, 3, &mut sink).unwrap();
+                // Never past the odd record; whatever it read is exact and ends at a record.
+                assert!(done <= keep, "{at_record} {odd:?}: {done} > {keep}");
+                assert_eq!(done, v8_text(sink.0.len(), 3, value).len());
+                for (r, rec) in sink.0.iter().enumerate() {
+                    assert_eq!(rec, &vec![value(3 * r), value(3 * r + 1), value(3 * r + 2)]);
+                }
+            }
+        }
+        // `\n,` inside a record is V8's shape too (JSON white space): read like any other.
+        let mut text = v8_text(40, 3, value);
+        text += "7\n,8,9\n,";
+        text += &v8_text(200, 3, value);
         let mut sink = Collect(Vec::new());
-        let done = records(text.as_bytes(), 100, 3, &mut sink).unwrap();
-        assert_eq!(done, stop, "stops before the record with a space");
-        assert_eq!(sink.0.len(), 40);
-        for (i, (rec, offset)) in sink.0.iter().enumerate() {
-            let i = i as u64;
-            assert_eq!(rec, &vec![i, i * 1000, i * 123_456_789]);
-            // The offset of the ',' that ends the record, as the general scanner reports it.
-            assert_eq!(text.as_bytes()[(*offset - 100) as usize], b',');
-        }
-        // Too short for the 16-byte loads: nothing read, the general scanner does it all.
+        records(text.as_bytes(), 0, 3, &mut sink).unwrap();
+        assert_eq!(sink.0[40], vec![7, 8, 9]);
+        // Too short for two blocks: nothing read, the general scanner does it all.
         assert_eq!(records(b"1,2,3\n,", 0, 3, &mut Collect(Vec::new())).unwrap(), 0);
+        // A leading space, a 17-digit number.
+        let text = format!(" {}", v8_text(100, 3, value));
+        assert_eq!(records(text.as_bytes(), 0, 3, &mut Collect(Vec::new())).unwrap(), 0);
+        let text = format!("12345678901234567,1,2\n,{}", v8_text(100, 3, value));
+        assert_eq!(records(text.as_bytes(), 0, 3, &mut Collect(Vec::new())).unwrap(), 0);
+    }
+
+    #[test]
+    fn stops_at_a_record_the_sink_refuses() {
+        let text = v8_text(50, 2, |i| if i == 60 { 999 } else { i as u64 });
+        let mut sink = Picky(Vec::new());
+        let done = records(text.as_bytes(), 0, 2, &mut sink).unwrap();
+        assert_eq!(sink.0.len(), 30);
+        assert_eq!(done, v8_text(30, 2, |i| i as u64).len());
     }
 }

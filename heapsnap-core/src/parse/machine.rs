@@ -130,6 +130,8 @@ pub struct Machine<'o> {
     /// The header's counts exceed what the input can hold: the error to give if the arrays
     /// disagree with the header.
     overclaim: Option<Error>,
+    /// How many strings the nodes and the edges refer to (the largest index used, plus one).
+    names_needed: [u64; 2],
 }
 
 impl<'o> Machine<'o> {
@@ -154,6 +156,7 @@ impl<'o> Machine<'o> {
             locations: None,
             trace_tree: None,
             overclaim: None,
+            names_needed: [0; 2],
         }
     }
 
@@ -403,12 +406,14 @@ impl<'o> Machine<'o> {
                 if !asm.is_aligned() {
                     return Err(Error::invalid(Section::Nodes, at, "the nodes array ends inside a record"));
                 }
+                self.names_needed[0] = app.names_needed;
                 self.set_nodes(app.cols, at)
             }
             IntTarget::Edges(app, asm) => {
                 if !asm.is_aligned() {
                     return Err(Error::invalid(Section::Edges, at, "the edges array ends inside a record"));
                 }
+                self.names_needed[1] = app.names_needed;
                 self.set_edges(app.cols, at)
             }
             IntTarget::List(values, _) => {
@@ -514,7 +519,8 @@ impl<'o> Machine<'o> {
     /// (through the `]`), or None to fall back to the sequential scanner (no `]`: the file is
     /// truncated, and the sequential scanner reports how far it got).
     fn whole_array(&mut self, rest: &[u8], base: u64) -> Result<Option<usize>> {
-        let Some(close) = pieces::find_byte(rest, b']') else { return Ok(None) };
+        let Some(found) = pieces::delimit(rest) else { return Ok(None) };
+        let close = found.close;
         let body = &rest[..close];
         let progress = |done: u64| {
             if let Some(p) = self.opts.progress {
@@ -527,17 +533,18 @@ impl<'o> Machine<'o> {
         match target {
             IntTarget::Nodes(app, _) => {
                 let schema = app.schema;
-                let (count, plan) = pieces::plan(body, base, schema.field_count, Section::Nodes)?;
+                let (count, plan) = pieces::plan(body, &found, base, schema.field_count, Section::Nodes)?;
                 let mut cols = schema.columns(0, count);
-                let big = scan_nodes(&schema, &mut cols, body, base, plan, &scanned, &progress)?;
+                let (big, needed) = scan_nodes(&schema, &mut cols, body, base, plan, &scanned, &progress)?;
+                self.names_needed[0] = needed;
                 cols.big_self_size.extend(big);
                 self.set_nodes(cols, end)?;
             }
             IntTarget::Edges(app, _) => {
                 let schema = app.schema;
-                let (count, plan) = pieces::plan(body, base, schema.field_count, Section::Edges)?;
+                let (count, plan) = pieces::plan(body, &found, base, schema.field_count, Section::Edges)?;
                 let mut cols = schema.columns(0, count);
-                scan_edges(&schema, &mut cols, body, base, plan, &scanned, &progress)?;
+                self.names_needed[1] = scan_edges(&schema, &mut cols, body, base, plan, &scanned, &progress)?;
                 self.set_edges(cols, end)?;
             }
             _ => unreachable!("whole_array is only entered for nodes and edges"),
@@ -573,7 +580,7 @@ impl<'o> Machine<'o> {
             strings = strings.rebacked(Arc::new(std::mem::take(&mut self.arena)));
         }
         let mut snapshot = Snapshot::from_columns(header, nodes, edges, strings)?;
-        let missing = check_names(&snapshot, self.offset, self.opts.salvage)?;
+        let missing = check_names(&snapshot, self.names_needed, self.offset, self.opts.salvage)?;
         if missing > 0 {
             placeholders_for_missing(&mut snapshot);
         }
@@ -651,7 +658,7 @@ fn scan_nodes(
     plan: Vec<Piece>,
     done: &AtomicU64,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<Vec<(u32, u64)>> {
+) -> Result<(Vec<(u32, u64)>, u64)> {
     let lens = || plan.iter().map(|p| p.records);
     let has_det = !cols.detachedness.is_empty();
     let mut ty = split_column(&mut cols.ty, lens()).into_iter();
@@ -679,13 +686,14 @@ fn scan_nodes(
                 detachedness: det.next().expect("one slice per piece"),
                 extra: extra.iter_mut().map(|c| c.next().expect("one slice per piece")).collect(),
                 big_sizes: Vec::new(),
-                extra_buf: vec![0; schema.extra_count()],
+                names_needed: 0,
             },
         ));
         first += n;
     }
     let done_pieces = pieces::scan(body, base, schema.field_count, Section::Nodes, work, done, progress)?;
-    Ok(done_pieces.into_iter().flat_map(|p| p.big_sizes).collect())
+    let needed = done_pieces.iter().map(|p| p.names_needed).max().unwrap_or(0);
+    Ok((done_pieces.into_iter().flat_map(|p| p.big_sizes).collect(), needed))
 }
 
 fn scan_edges(
@@ -696,7 +704,7 @@ fn scan_edges(
     plan: Vec<Piece>,
     done: &AtomicU64,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<()> {
+) -> Result<u64> {
     let lens = || plan.iter().map(|p| p.records);
     let mut ty = split_column(&mut cols.ty, lens()).into_iter();
     let mut name = split_column(&mut cols.name_or_index, lens()).into_iter();
@@ -714,12 +722,13 @@ fn scan_edges(
                     name_or_index: name.next().expect("one slice per piece"),
                     to: to.next().expect("one slice per piece"),
                     extra: extra.iter_mut().map(|c| c.next().expect("one slice per piece")).collect(),
+                    names_needed: 0,
                 },
             )
         })
         .collect();
-    pieces::scan(body, base, schema.field_count, Section::Edges, work, done, progress)?;
-    Ok(())
+    let done_pieces = pieces::scan(body, base, schema.field_count, Section::Edges, work, done, progress)?;
+    Ok(done_pieces.iter().map(|p| p.names_needed).max().unwrap_or(0))
 }
 
 /// Salvage: each string index the file refers to but did not deliver gets a placeholder
@@ -743,23 +752,12 @@ fn placeholders_for_missing(s: &mut Snapshot) {
     }
 }
 
-/// Checks that every string index used by a node or string-named edge is in the table.
+/// Checks that every string index used by a node or string-named edge is in the table
+/// (`needed`: the largest index the nodes and the edges use, plus one, from the parse).
 /// Returns the table size the file needs (0 if it fits); only `salvage` tolerates a shortfall.
-fn check_names(s: &Snapshot, at: u64, salvage: bool) -> Result<u64> {
+fn check_names(s: &Snapshot, needed: [u64; 2], at: u64, salvage: bool) -> Result<u64> {
     let have = s.strings.len() as u64;
-    let max_node = pieces::max_over_ranges(s.nodes.name.len(), |r| {
-        s.nodes.name[r].iter().map(|&n| n as u64 + 1).max().unwrap_or(0)
-    });
-    let max_edge = pieces::max_over_ranges(s.edges.ty.len(), |r| {
-        let names = &s.edges.name_or_index[r.clone()];
-        s.edges.ty[r]
-            .iter()
-            .zip(names)
-            .filter(|(t, _)| t.has_string_name())
-            .map(|(_, &n)| n as u64 + 1)
-            .max()
-            .unwrap_or(0)
-    });
+    let [max_node, max_edge] = needed;
     let need = max_node.max(max_edge);
     if need <= have {
         return Ok(0);

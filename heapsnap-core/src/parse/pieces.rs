@@ -2,9 +2,10 @@
 //! parallel, each straight into its own slices of the preallocated columns (no intermediate
 //! copy of the array).
 //!
-//! Pass 1 counts commas per coarse chunk (memchr, parallel), which gives the exact value
-//! count, so columns are sized from the file's content, not from the header's claims. Each
-//! chunk boundary then moves forward to the next record start.
+//! One pass over the rest of the file ([`delimit`], memchr, chunks in parallel) finds the
+//! array's closing `]` and counts the commas of each chunk before it: the exact value count,
+//! so columns are sized from the file's content, not from the header's claims. Each chunk
+//! boundary then moves forward to the next record start ([`plan`]).
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,9 +22,6 @@ pub struct Piece {
     pub records: usize,
 }
 
-/// Below this a piece is not worth a task.
-const MIN_PIECE: usize = 1 << 20;
-
 #[cfg(feature = "parallel")]
 fn threads() -> usize {
     rayon::current_num_threads()
@@ -33,12 +31,64 @@ fn threads() -> usize {
     1
 }
 
-/// Cuts `body` (an array's bytes between `[` and `]`) into pieces of whole records of
-/// `width` values. Returns the record count and the pieces.
-pub fn plan(body: &[u8], base: u64, width: usize, section: Section) -> Result<(usize, Vec<Piece>)> {
-    let wanted = (body.len() / MIN_PIECE).clamp(1, threads() * 8);
-    let cuts: Vec<usize> = (0..=wanted).map(|k| body.len() * k / wanted).collect();
-    let counts: Vec<usize> = map_ranges(&cuts, |r| memchr::memchr_iter(b',', &body[r]).count());
+/// Where an array body ends and how its commas fall: `cuts` are chunk boundaries from 0 to
+/// `close` (the offset of the closing `]`), `commas[k]` the commas between `cuts[k]` and
+/// `cuts[k + 1]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delimited {
+    pub close: usize,
+    pub cuts: Vec<usize>,
+    pub commas: Vec<usize>,
+}
+
+/// Chunks of this size are counted by one task, and become one piece each.
+const CHUNK: usize = 8 << 20;
+
+/// Finds the first `]` of `rest` (the bytes after an array's `[`; `nodes` and `edges` hold
+/// no other) and counts the commas before it, chunk by chunk, in one pass. None if there is
+/// no `]` (a truncated file).
+pub fn delimit(rest: &[u8]) -> Option<Delimited> {
+    // Rounds of a few chunks per thread: the `]` is found within a round of where it is,
+    // without counting the whole file after it.
+    let round = CHUNK * threads() * 4;
+    let mut found = Delimited { close: 0, cuts: vec![0], commas: Vec::new() };
+    let mut start = 0;
+    while start < rest.len() {
+        let end = (start + round).min(rest.len());
+        let cuts: Vec<usize> = (start..end).step_by(CHUNK).chain([end]).collect();
+        let counted = map_ranges(&cuts, |r| commas_before_close(&rest[r]));
+        for (k, (commas, close)) in counted.into_iter().enumerate() {
+            found.commas.push(commas);
+            if let Some(at) = close {
+                found.close = cuts[k] + at;
+                found.cuts.push(found.close);
+                return Some(found);
+            }
+            found.cuts.push(cuts[k + 1]);
+        }
+        start = end;
+    }
+    None
+}
+
+/// The commas before the first `]` of `hay` (all of them if there is none), and where that
+/// `]` is. Sub-chunks small enough to stay in cache between the two scans.
+fn commas_before_close(hay: &[u8]) -> (usize, Option<usize>) {
+    const SUB: usize = 256 << 10;
+    let mut commas = 0;
+    for (k, sub) in hay.chunks(SUB).enumerate() {
+        if let Some(i) = memchr::memchr(b']', sub) {
+            return (commas + memchr::memchr_iter(b',', &sub[..i]).count(), Some(k * SUB + i));
+        }
+        commas += memchr::memchr_iter(b',', sub).count();
+    }
+    (commas, None)
+}
+
+/// Cuts `body` (an array's bytes between `[` and `]`, delimited by [`delimit`]) into pieces of
+/// whole records of `width` values, one per chunk. Returns the record count and the pieces.
+pub fn plan(body: &[u8], found: &Delimited, base: u64, width: usize, section: Section) -> Result<(usize, Vec<Piece>)> {
+    let (cuts, counts) = (&found.cuts, &found.commas);
     let commas: usize = counts.iter().sum();
     let values = if commas > 0 || body.iter().any(|&b| !is_ws(b)) { commas + 1 } else { 0 };
     if values % width != 0 {
@@ -48,10 +98,10 @@ pub fn plan(body: &[u8], base: u64, width: usize, section: Section) -> Result<(u
             format!("the array holds {values} numbers, not a whole number of {width}-field records"),
         ));
     }
-    let mut pieces = Vec::with_capacity(wanted);
+    let mut pieces = Vec::with_capacity(counts.len());
     let (mut start, mut record) = (0usize, 0usize);
     let mut before = 0usize; // commas before cuts[k]
-    for k in 1..wanted {
+    for k in 1..counts.len() {
         before += counts[k - 1];
         // The first record start at or after the cut follows comma number `next` (1-based).
         let next = (before / width + 1) * width;
@@ -120,46 +170,6 @@ pub fn scan<S: RecordSink + Send>(
     work.into_iter().enumerate().map(run).collect()
 }
 
-/// The index of the first `byte` in `hay`: memchr, split across threads block by block
-/// (a `nodes` or `edges` array is most of a file, and its end is found before it is planned).
-pub fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        const BLOCK: usize = 64 << 20;
-        let piece = (BLOCK / threads()).max(1 << 20);
-        let mut start = 0;
-        while start < hay.len() {
-            let block = &hay[start..(start + BLOCK).min(hay.len())];
-            let found = block
-                .par_chunks(piece)
-                .enumerate()
-                .find_map_first(|(k, chunk)| memchr::memchr(byte, chunk).map(|i| k * piece + i));
-            if let Some(i) = found {
-                return Some(start + i);
-            }
-            start += block.len();
-        }
-        None
-    }
-    #[cfg(not(feature = "parallel"))]
-    memchr::memchr(byte, hay)
-}
-
-/// The largest of `f` over coarse consecutive ranges covering `0..len` (0 when empty), split
-/// across threads.
-pub fn max_over_ranges(len: usize, f: impl Fn(Range<usize>) -> u64 + Sync + Send) -> u64 {
-    const CHUNK: usize = 1 << 20;
-    let ranges = (0..len.div_ceil(CHUNK)).map(|k| k * CHUNK..((k + 1) * CHUNK).min(len));
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        ranges.collect::<Vec<_>>().into_par_iter().map(f).max().unwrap_or(0)
-    }
-    #[cfg(not(feature = "parallel"))]
-    ranges.map(f).max().unwrap_or(0)
-}
-
 /// Splits a column into consecutive mutable slices of the given lengths.
 pub fn split_column<T>(mut column: &mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
     lengths
@@ -176,14 +186,22 @@ pub fn split_column<T>(mut column: &mut [T], lengths: impl Iterator<Item = usize
 mod tests {
     use super::*;
 
+    fn delimit_whole(body: &str) -> Delimited {
+        delimit(format!("{body}]").as_bytes()).expect("a closing bracket")
+    }
+
     #[test]
     fn pieces_cover_whole_records() {
         let body: String = (0..300_000).map(|i| format!("{i},")).collect::<String>() + "1";
         // 300_001 numbers is not a multiple of 7: an error, not a crash.
-        assert!(plan(body.as_bytes(), 0, 7, Section::Nodes).is_err());
-        let body: String = (0..(7 * 100_000)).map(|i| format!("{}", i)).collect::<Vec<_>>().join(",\n");
-        let (records, pieces) = plan(body.as_bytes(), 0, 7, Section::Nodes).unwrap();
-        assert_eq!(records, 100_000);
+        assert!(plan(body.as_bytes(), &delimit_whole(&body), 0, 7, Section::Nodes).is_err());
+        // Long enough for several chunks.
+        let body: String = (0..(7 * 2_000_000)).map(|i| format!("{}", i)).collect::<Vec<_>>().join(",\n");
+        let found = delimit_whole(&body);
+        assert!(found.commas.len() > 3);
+        assert_eq!(found.close, body.len());
+        let (records, pieces) = plan(body.as_bytes(), &found, 0, 7, Section::Nodes).unwrap();
+        assert_eq!(records, 2_000_000);
         assert_eq!(pieces.iter().map(|p| p.records).sum::<usize>(), records);
         let mut expected_first = 0;
         for p in &pieces {
@@ -196,20 +214,24 @@ mod tests {
     }
 
     #[test]
-    fn find_byte_finds_the_first_anywhere() {
+    fn delimit_finds_the_first_bracket_anywhere_and_counts_before_it() {
         let len = (70 << 20) + 12345;
-        let mut hay = vec![b'1'; len];
-        assert_eq!(find_byte(&hay, b']'), None);
-        for at in [0, 5, (1 << 20) - 1, 1 << 20, (64 << 20) - 1, 64 << 20, len - 1] {
+        let mut hay = vec![b','; len];
+        assert_eq!(delimit(&hay), None);
+        for at in [0, 5, (256 << 10) - 1, 256 << 10, (8 << 20) - 1, 8 << 20, (64 << 20) + 7, len - 1] {
             hay[at] = b']';
             hay[len - 1] = b']';
-            assert_eq!(find_byte(&hay, b']'), Some(at), "at {at}");
-            hay[at] = b'1';
+            let found = delimit(&hay).unwrap();
+            assert_eq!(found.close, at, "at {at}");
+            assert_eq!(found.commas.iter().sum::<usize>(), at, "commas before {at}");
+            assert_eq!((found.cuts[0], *found.cuts.last().unwrap()), (0, at));
+            assert_eq!(found.cuts.len(), found.commas.len() + 1);
+            hay[at] = b',';
         }
     }
 
     #[test]
     fn empty_body_has_no_records() {
-        assert_eq!(plan(b"  \n", 0, 3, Section::Edges).unwrap().0, 0);
+        assert_eq!(plan(b"  \n", &delimit_whole("  \n"), 0, 3, Section::Edges).unwrap().0, 0);
     }
 }

@@ -16,9 +16,23 @@ enum NodeRole {
     SelfSize,
     EdgeCount,
     Detachedness,
-    Extra(usize),
+    Extra,
     /// A repeated field name: DevTools reads the first occurrence, so do we.
     Ignored,
+}
+
+/// Where each interpreted field sits in a record (the first field of each name, as for the
+/// roles): the batch path reads fields by position instead of matching every role.
+#[derive(Clone, Debug, Default)]
+struct NodePositions {
+    ty: usize,
+    name: usize,
+    id: usize,
+    self_size: usize,
+    edge_count: usize,
+    detachedness: Option<usize>,
+    /// Position of each `extra` column's field.
+    extra: Vec<usize>,
 }
 
 /// How to read node records: each field's role and the file's type table.
@@ -26,6 +40,7 @@ enum NodeRole {
 pub struct NodeSchema {
     pub field_count: usize,
     roles: Vec<NodeRole>,
+    at: NodePositions,
     types: Vec<NodeType>,
     has_detachedness: bool,
     extra_names: Vec<String>,
@@ -39,8 +54,8 @@ impl NodeSchema {
             return Err(Error::invalid(Section::Header, 0, "meta.node_fields is empty"));
         }
         let mut roles = vec![NodeRole::Ignored; layout.field_count];
-        for (k, (_, at)) in layout.extra.iter().enumerate() {
-            roles[*at] = NodeRole::Extra(k);
+        for (_, at) in &layout.extra {
+            roles[*at] = NodeRole::Extra;
         }
         roles[layout.ty] = NodeRole::Type;
         roles[layout.name] = NodeRole::Name;
@@ -50,17 +65,23 @@ impl NodeSchema {
         if let Some(d) = layout.detachedness {
             roles[d] = NodeRole::Detachedness;
         }
+        let at = NodePositions {
+            ty: layout.ty,
+            name: layout.name,
+            id: layout.id,
+            self_size: layout.self_size,
+            edge_count: layout.edge_count,
+            detachedness: layout.detachedness,
+            extra: layout.extra.iter().map(|(_, at)| *at).collect(),
+        };
         Ok(NodeSchema {
             field_count: layout.field_count,
             roles,
+            at,
             types: names.node.iter().enumerate().map(|(i, s)| NodeType::from_name(s, i)).collect(),
             has_detachedness: layout.detachedness.is_some(),
             extra_names: layout.extra.into_iter().map(|(name, _)| name).collect(),
         })
-    }
-
-    pub fn extra_count(&self) -> usize {
-        self.extra_names.len()
     }
 
     /// Empty columns with room for `nodes` records, their `extra` columns named.
@@ -98,6 +119,7 @@ impl NodeSchema {
 }
 
 /// One node record, converted.
+#[derive(Clone, Copy)]
 struct Node {
     ty: NodeType,
     name: u32,
@@ -112,31 +134,52 @@ fn narrow(v: u64, section: Section, offset: u64, field: &str) -> Result<u32> {
 }
 
 impl NodeSchema {
-    fn convert(&self, rec: &[u64], extra: &mut [u32], offset: u64) -> Result<Node> {
-        let mut node = Node { ty: NodeType::HIDDEN, name: 0, id: 0, self_size: 0, edge_count: 0, detachedness: 0 };
+    /// Converts a record, or names what is wrong with it (the first bad field in file order).
+    fn convert(&self, rec: &[u64], offset: u64) -> Result<Node> {
+        if let Some(node) = self.quick(rec) {
+            return Ok(node);
+        }
         for (&v, role) in rec.iter().zip(&self.roles) {
             match *role {
                 NodeRole::Type => {
-                    node.ty = *self.types.get(v as usize).ok_or_else(|| {
+                    self.types.get(v as usize).ok_or_else(|| {
                         Error::invalid(Section::Nodes, offset, format!("node type {v} is not in meta.node_types"))
-                    })?
+                    })?;
                 }
-                NodeRole::Name => node.name = narrow(v, Section::Nodes, offset, "node name")?,
-                NodeRole::Id => node.id = narrow(v, Section::Nodes, offset, "node id")?,
-                NodeRole::SelfSize => node.self_size = v,
-                NodeRole::EdgeCount => node.edge_count = narrow(v, Section::Nodes, offset, "edge_count")?,
-                NodeRole::Detachedness => node.detachedness = v.min(255) as u8,
-                NodeRole::Extra(k) => extra[k] = v as u32,
-                NodeRole::Ignored => {}
+                NodeRole::Name => _ = narrow(v, Section::Nodes, offset, "node name")?,
+                NodeRole::Id => _ = narrow(v, Section::Nodes, offset, "node id")?,
+                NodeRole::EdgeCount => _ = narrow(v, Section::Nodes, offset, "edge_count")?,
+                NodeRole::SelfSize | NodeRole::Detachedness | NodeRole::Extra | NodeRole::Ignored => {}
             }
         }
-        Ok(node)
+        unreachable!("quick refuses only records with a bad type or a field beyond 32 bits")
+    }
+
+    /// Converts a record that has nothing wrong with it.
+    #[inline(always)]
+    fn quick(&self, rec: &[u64]) -> Option<Node> {
+        let a = &self.at;
+        let ty = *self.types.get(rec[a.ty] as usize)?;
+        let (name, id, edge_count) = (rec[a.name], rec[a.id], rec[a.edge_count]);
+        if (name | id | edge_count) > u32::MAX as u64 {
+            return None;
+        }
+        let detachedness = a.detachedness.map_or(0, |d| rec[d].min(255) as u8);
+        Some(Node { ty, name: name as u32, id: id as u32, self_size: rec[a.self_size], edge_count: edge_count as u32, detachedness })
     }
 }
 
 /// Where converted records go.
 pub trait RecordSink {
     fn record(&mut self, rec: &[u64], offset: u64) -> Result<()>;
+
+    /// Stores the whole records of `values` (`width` values each, back to back) up to the
+    /// first one that does not convert, and returns how many it stored. The fast path hands
+    /// records over in batches this way; a refused record is read again by the general
+    /// scanner, whose [`RecordSink::record`] names the error and its offset.
+    fn records(&mut self, values: &[u64], width: usize) -> usize {
+        values.chunks_exact(width).take_while(|rec| self.record(rec, 0).is_ok()).count()
+    }
 }
 
 /// A flat list of values (records of any width, appended in order).
@@ -144,6 +187,11 @@ impl RecordSink for Vec<u64> {
     fn record(&mut self, rec: &[u64], _offset: u64) -> Result<()> {
         self.extend_from_slice(rec);
         Ok(())
+    }
+
+    fn records(&mut self, values: &[u64], width: usize) -> usize {
+        self.extend_from_slice(values);
+        values.len() / width
     }
 }
 
@@ -161,19 +209,21 @@ pub struct NodeSlices<'a> {
     pub detachedness: &'a mut [u8],
     pub extra: Vec<&'a mut [u32]>,
     pub big_sizes: Vec<(u32, u64)>,
-    pub extra_buf: Vec<u32>,
+    /// One more than the largest string index a stored node names (the table must be that long).
+    pub names_needed: u64,
 }
 
-impl RecordSink for NodeSlices<'_> {
-    #[inline]
-    fn record(&mut self, rec: &[u64], offset: u64) -> Result<()> {
+impl NodeSlices<'_> {
+    /// Stores a converted record; false when the piece is already full.
+    #[inline(always)]
+    fn store(&mut self, node: Node, rec: &[u64]) -> bool {
         let i = self.written;
         if i >= self.ty.len() {
-            return Err(Error::invalid(Section::Nodes, offset, "more node records than counted"));
+            return false;
         }
-        let node = self.schema.convert(rec, &mut self.extra_buf, offset)?;
         self.ty[i] = node.ty;
         self.name[i] = node.name;
+        self.names_needed = self.names_needed.max(node.name as u64 + 1);
         self.id[i] = node.id;
         self.self_size[i] = small_size(node.self_size);
         if node.self_size >= u32::MAX as u64 {
@@ -185,13 +235,68 @@ impl RecordSink for NodeSlices<'_> {
                 *d = node.detachedness;
             }
         }
-        for (col, &v) in self.extra.iter_mut().zip(&self.extra_buf) {
+        for (col, &at) in self.extra.iter_mut().zip(&self.schema.at.extra) {
+            let v = rec[at] as u32;
             if v != 0 {
                 col[i] = v;
             }
         }
         self.written += 1;
+        true
+    }
+}
+
+impl RecordSink for NodeSlices<'_> {
+    #[inline]
+    fn record(&mut self, rec: &[u64], offset: u64) -> Result<()> {
+        let node = self.schema.convert(rec, offset)?;
+        if !self.store(node, rec) {
+            return Err(Error::invalid(Section::Nodes, offset, "more node records than counted"));
+        }
         Ok(())
+    }
+
+    fn records(&mut self, values: &[u64], width: usize) -> usize {
+        let NodeSlices { schema, first, written, ty, name, id, self_size, counts, detachedness, extra, big_sizes, names_needed } =
+            self;
+        let mut largest_name = 0u32;
+        let (from, n) = (*written, (values.len() / width).min(ty.len() - *written));
+        // Five columns written in step, without a bounds check per store; the sparse ones
+        // (detachedness, extra fields) only where nonzero.
+        let columns = ty[from..from + n]
+            .iter_mut()
+            .zip(&mut name[from..from + n])
+            .zip(&mut id[from..from + n])
+            .zip(&mut self_size[from..from + n])
+            .zip(&mut counts[from..from + n]);
+        let mut stored = 0;
+        for (rec, ((((ty, name), id), size), count)) in values.chunks_exact(width).zip(columns) {
+            let Some(node) = schema.quick(rec) else { break };
+            (*ty, *name, *id, *count) = (node.ty, node.name, node.id, node.edge_count);
+            largest_name = largest_name.max(node.name);
+            *size = small_size(node.self_size);
+            let i = from + stored;
+            if node.self_size >= u32::MAX as u64 {
+                big_sizes.push(((*first + i) as u32, node.self_size));
+            }
+            if node.detachedness != 0 {
+                if let Some(d) = detachedness.get_mut(i) {
+                    *d = node.detachedness;
+                }
+            }
+            for (col, &at) in extra.iter_mut().zip(&schema.at.extra) {
+                let v = rec[at] as u32;
+                if v != 0 {
+                    col[i] = v;
+                }
+            }
+            stored += 1;
+        }
+        if stored > 0 {
+            *names_needed = (*names_needed).max(largest_name as u64 + 1);
+        }
+        *written += stored;
+        stored
     }
 }
 
@@ -204,27 +309,27 @@ fn small_size(size: u64) -> u32 {
 pub struct NodeAppender {
     pub schema: NodeSchema,
     pub cols: NodeColumns,
-    extra_buf: Vec<u32>,
+    /// As [`NodeSlices::names_needed`].
+    pub names_needed: u64,
 }
 
 impl NodeAppender {
     pub fn new(schema: NodeSchema, reserve: usize) -> Self {
         let cols = schema.columns(reserve, 0);
-        let extra_buf = vec![0; schema.extra_names.len()];
-        NodeAppender { schema, cols, extra_buf }
+        NodeAppender { schema, cols, names_needed: 0 }
     }
-}
 
-impl RecordSink for NodeAppender {
-    fn record(&mut self, rec: &[u64], offset: u64) -> Result<()> {
-        let node = self.schema.convert(rec, &mut self.extra_buf, offset)?;
+    /// Appends a converted record; false past 2^32 - 1 nodes.
+    #[inline(always)]
+    fn store(&mut self, node: Node, rec: &[u64]) -> bool {
         let c = &mut self.cols;
         let ordinal = c.ty.len();
         if ordinal >= u32::MAX as usize {
-            return Err(Error::new(crate::ErrorKind::TooLarge, Section::Nodes, offset, "more than 2^32 nodes"));
+            return false;
         }
         c.ty.push(node.ty);
         c.name.push(node.name);
+        self.names_needed = self.names_needed.max(node.name as u64 + 1);
         c.id.push(node.id);
         c.self_size.push(small_size(node.self_size));
         if node.self_size >= u32::MAX as u64 {
@@ -234,10 +339,31 @@ impl RecordSink for NodeAppender {
         if self.schema.has_detachedness {
             c.detachedness.push(node.detachedness);
         }
-        for ((_, col), &v) in c.extra.iter_mut().zip(&self.extra_buf) {
-            col.push(v);
+        for ((_, col), &at) in c.extra.iter_mut().zip(&self.schema.at.extra) {
+            col.push(rec[at] as u32);
+        }
+        true
+    }
+}
+
+impl RecordSink for NodeAppender {
+    fn record(&mut self, rec: &[u64], offset: u64) -> Result<()> {
+        let node = self.schema.convert(rec, offset)?;
+        if !self.store(node, rec) {
+            return Err(Error::new(crate::ErrorKind::TooLarge, Section::Nodes, offset, "more than 2^32 nodes"));
         }
         Ok(())
+    }
+
+    fn records(&mut self, values: &[u64], width: usize) -> usize {
+        let mut n = 0;
+        for rec in values.chunks_exact(width) {
+            match self.schema.quick(rec) {
+                Some(node) if self.store(node, rec) => n += 1,
+                _ => break,
+            }
+        }
+        n
     }
 }
 
@@ -276,6 +402,8 @@ pub struct EdgeSchema {
     node_count: u64,
     /// ⌈2^64 / node_fields⌉, for [`EdgeSchema::node_ordinal`].
     node_reciprocal: u64,
+    /// `2 ≤ node_fields < 2^8`: the reciprocal gives exact quotients below 2^48.
+    reciprocal_exact: bool,
 }
 
 impl EdgeSchema {
@@ -295,6 +423,7 @@ impl EdgeSchema {
             node_fields: node_fields as u64,
             node_count: node_count as u64,
             node_reciprocal: (u64::MAX / node_fields.max(1) as u64).wrapping_add(1),
+            reciprocal_exact: (2..1 << 8).contains(&node_fields),
         })
     }
 
@@ -316,23 +445,47 @@ impl EdgeSchema {
         cols
     }
 
-    #[inline]
+    /// Converts a record, or names what is wrong with it.
     fn convert(&self, rec: &[u64], offset: u64) -> Result<(EdgeType, u32, u32)> {
-        let t = rec[self.ty];
-        let ty = *self.types.get(t as usize).ok_or_else(|| {
-            Error::invalid(Section::Edges, offset, format!("edge type {t} is not in meta.edge_types"))
-        })?;
-        let name = narrow(rec[self.name_or_index], Section::Edges, offset, "edge name_or_index")?;
-        let to = rec[self.to_node];
-        let ordinal = self.node_ordinal(to);
-        if ordinal.is_none_or(|n| n >= self.node_count) {
-            return Err(Error::invalid(
-                Section::Edges,
-                offset,
-                format!("edge to_node {to} is not the index of one of the {} nodes", self.node_count),
-            ));
+        if let Some(edge) = self.quick(rec) {
+            return Ok(edge);
         }
-        Ok((ty, name, ordinal.unwrap_or(0) as u32))
+        let t = rec[self.ty];
+        if self.types.get(t as usize).is_none() {
+            return Err(Error::invalid(Section::Edges, offset, format!("edge type {t} is not in meta.edge_types")));
+        }
+        narrow(rec[self.name_or_index], Section::Edges, offset, "edge name_or_index")?;
+        let to = rec[self.to_node];
+        Err(Error::invalid(
+            Section::Edges,
+            offset,
+            format!("edge to_node {to} is not the index of one of the {} nodes", self.node_count),
+        ))
+    }
+
+    /// Converts a record that has nothing wrong with it: (type, name or index, target ordinal).
+    #[inline(always)]
+    fn quick(&self, rec: &[u64]) -> Option<(EdgeType, u32, u32)> {
+        let ty = *self.types.get(rec[self.ty] as usize)?;
+        let name = u32::try_from(rec[self.name_or_index]).ok()?;
+        Some((ty, name, self.target(rec[self.to_node])?))
+    }
+
+    /// The ordinal `to` names, if it names a node. With the reciprocal when it applies: a
+    /// quotient that multiplies back to `to` and is below the node count (< 2^32) means
+    /// `to` < 2^40, inside the range where the reciprocal is exact.
+    #[inline(always)]
+    fn target(&self, to: u64) -> Option<u32> {
+        let q = if self.reciprocal_exact {
+            let q = ((to as u128 * self.node_reciprocal as u128) >> 64) as u64;
+            if q.wrapping_mul(self.node_fields) != to {
+                return None;
+            }
+            q
+        } else {
+            self.node_ordinal(to)?
+        };
+        (q < self.node_count).then_some(q as u32)
     }
 
     /// `to / node_fields` if it divides evenly. Once per edge, so by multiplying with the
@@ -355,18 +508,32 @@ pub struct EdgeSlices<'a> {
     pub name_or_index: &'a mut [u32],
     pub to: &'a mut [u32],
     pub extra: Vec<&'a mut [u32]>,
+    /// One more than the largest string index a stored edge names (element and hidden edges
+    /// carry numbers, not names).
+    pub names_needed: u64,
 }
 
-impl RecordSink for EdgeSlices<'_> {
-    #[inline]
-    fn record(&mut self, rec: &[u64], offset: u64) -> Result<()> {
+/// The string index an edge names plus one, or 0 for an element or hidden edge.
+#[inline(always)]
+fn name_needs(ty: EdgeType, name: u32) -> u64 {
+    if ty.has_string_name() {
+        name as u64 + 1
+    } else {
+        0
+    }
+}
+
+impl EdgeSlices<'_> {
+    /// Stores a converted record; false when the piece is already full.
+    #[inline(always)]
+    fn store(&mut self, (ty, name, to): (EdgeType, u32, u32), rec: &[u64]) -> bool {
         let i = self.written;
         if i >= self.ty.len() {
-            return Err(Error::invalid(Section::Edges, offset, "more edge records than counted"));
+            return false;
         }
-        let (ty, name, to) = self.schema.convert(rec, offset)?;
         self.ty[i] = ty;
         self.name_or_index[i] = name;
+        self.names_needed = self.names_needed.max(name_needs(ty, name));
         self.to[i] = to;
         for (col, (_, at)) in self.extra.iter_mut().zip(&self.schema.extra) {
             if rec[*at] != 0 {
@@ -374,33 +541,83 @@ impl RecordSink for EdgeSlices<'_> {
             }
         }
         self.written += 1;
+        true
+    }
+}
+
+impl RecordSink for EdgeSlices<'_> {
+    #[inline]
+    fn record(&mut self, rec: &[u64], offset: u64) -> Result<()> {
+        let edge = self.schema.convert(rec, offset)?;
+        if !self.store(edge, rec) {
+            return Err(Error::invalid(Section::Edges, offset, "more edge records than counted"));
+        }
         Ok(())
+    }
+
+    fn records(&mut self, values: &[u64], width: usize) -> usize {
+        let schema = self.schema;
+        if !schema.extra.is_empty() {
+            return values.chunks_exact(width).take_while(|rec| schema.quick(rec).is_some_and(|e| self.store(e, rec))).count();
+        }
+        // The usual layout: three columns written in step, without a bounds check per store.
+        let (from, n) = (self.written, (values.len() / width).min(self.ty.len() - self.written));
+        let columns = self.ty[from..from + n].iter_mut().zip(&mut self.name_or_index[from..from + n]).zip(&mut self.to[from..from + n]);
+        let (mut stored, mut needed) = (0, self.names_needed);
+        for (rec, ((ty, name), to)) in values.chunks_exact(width).zip(columns) {
+            let Some(edge) = schema.quick(rec) else { break };
+            (*ty, *name, *to) = edge;
+            needed = needed.max(name_needs(edge.0, edge.1));
+            stored += 1;
+        }
+        self.names_needed = needed;
+        self.written += stored;
+        stored
     }
 }
 
 pub struct EdgeAppender {
     pub schema: EdgeSchema,
     pub cols: EdgeColumns,
+    /// As [`EdgeSlices::names_needed`].
+    pub names_needed: u64,
 }
 
 impl EdgeAppender {
     pub fn new(schema: EdgeSchema, reserve: usize) -> Self {
         let cols = schema.columns(reserve, 0);
-        EdgeAppender { schema, cols }
+        EdgeAppender { schema, cols, names_needed: 0 }
+    }
+}
+
+impl EdgeAppender {
+    fn store(&mut self, (ty, name, to): (EdgeType, u32, u32), rec: &[u64]) {
+        let c = &mut self.cols;
+        c.ty.push(ty);
+        c.name_or_index.push(name);
+        self.names_needed = self.names_needed.max(name_needs(ty, name));
+        c.to.push(to);
+        for ((_, col), (_, at)) in c.extra.iter_mut().zip(&self.schema.extra) {
+            col.push(rec[*at] as u32);
+        }
     }
 }
 
 impl RecordSink for EdgeAppender {
     fn record(&mut self, rec: &[u64], offset: u64) -> Result<()> {
-        let (ty, name, to) = self.schema.convert(rec, offset)?;
-        let c = &mut self.cols;
-        c.ty.push(ty);
-        c.name_or_index.push(name);
-        c.to.push(to);
-        for ((_, col), (_, at)) in c.extra.iter_mut().zip(&self.schema.extra) {
-            col.push(rec[*at] as u32);
-        }
+        let edge = self.schema.convert(rec, offset)?;
+        self.store(edge, rec);
         Ok(())
+    }
+
+    fn records(&mut self, values: &[u64], width: usize) -> usize {
+        let mut n = 0;
+        for rec in values.chunks_exact(width) {
+            let Some(edge) = self.schema.quick(rec) else { break };
+            self.store(edge, rec);
+            n += 1;
+        }
+        n
     }
 }
 
@@ -469,6 +686,7 @@ mod tests {
             node_fields,
             node_count: u64::MAX,
             node_reciprocal: (u64::MAX / node_fields).wrapping_add(1),
+            reciprocal_exact: (2..1 << 8).contains(&node_fields),
         }
     }
 
@@ -484,9 +702,17 @@ mod tests {
             values.push(x >> (x % 40 + 16));
         }
         for d in 1..=300u64 {
-            let s = schema(d);
+            let mut s = schema(d);
             for &v in &values {
                 assert_eq!(s.node_ordinal(v), (v % d == 0).then(|| v / d), "{v} / {d}");
+            }
+            // The parse's check: a node ordinal below the node count (at most 2^32 - 1).
+            for count in [1000, u32::MAX as u64] {
+                s.node_count = count;
+                for &v in &values {
+                    let want = (v % d == 0 && v / d < count).then(|| (v / d) as u32);
+                    assert_eq!(s.target(v), want, "{v} / {d} below {count}");
+                }
             }
         }
     }
