@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde::Serialize;
 
 use super::util::{cmp_utf16, format_property_name, utf16_len};
@@ -81,8 +82,15 @@ impl Names {
     }
 }
 
+/// §4.2's plain object: type object, name exactly `Object` (as text: escapes decoded, as in
+/// [`calculate_with`]).
 fn is_plain_object(s: &Snapshot, n: usize) -> bool {
-    s.nodes.ty[n] == NodeType::OBJECT && s.strings.raw(s.nodes.name[n]) == Some(b"Object".as_slice())
+    let name = s.nodes.name[n];
+    s.nodes.ty[n] == NodeType::OBJECT
+        && match s.strings.raw(name) {
+            Some(raw) if raw.contains(&b'\\') => s.strings.get(name) == "Object",
+            raw => raw == Some(b"Object".as_slice()),
+        }
 }
 
 /// §4.1 shortening: `<div id="a">` → `<div>`, `Detached <div class=x>` → `Detached <div>`.
@@ -117,16 +125,19 @@ pub fn calculate_with(s: &Snapshot, locations: &[Location], interfaces: Option<&
     let code = names.intern("(compiled code)");
     let function = names.intern("Function");
     let regexp = names.intern("RegExp");
+    let object = names.intern("Object");
     let mut by_string = vec![u32::MAX; s.strings.len()];
     let mut by_type = [u32::MAX; 256];
     let mut class_of: Vec<u32> = Vec::with_capacity(n);
+    // Plain objects (§4.2: type object, raw name exactly `Object`), ascending.
+    let mut plain: Vec<u32> = Vec::new();
     for o in 0..n {
         let t = s.nodes.ty[o];
         let c = match t {
             NodeType::HIDDEN => hidden,
             NodeType::OBJECT | NodeType::NATIVE => {
                 let si = s.nodes.name[o];
-                match by_string.get(si as usize) {
+                let c = match by_string.get(si as usize) {
                     Some(&c) if c != u32::MAX => c,
                     _ => {
                         let text = s.strings.get(si);
@@ -139,7 +150,13 @@ pub fn calculate_with(s: &Snapshot, locations: &[Location], interfaces: Option<&
                         }
                         c
                     }
+                };
+                // Only the raw text `Object` interns as the class `Object` (a tag name starts
+                // with `<`), so the class says whether the raw name is exactly `Object`.
+                if t == NodeType::OBJECT && c == object {
+                    plain.push(o as u32);
                 }
+                c
             }
             NodeType::CODE => code,
             NodeType::CLOSURE => function,
@@ -156,11 +173,18 @@ pub fn calculate_with(s: &Snapshot, locations: &[Location], interfaces: Option<&
     }
     drop(by_string);
 
-    let interfaces = match interfaces {
-        Some(defs) => defs.to_vec(),
-        None => infer_interfaces(s),
+    let properties = PropertyNames::new(s, &plain, interfaces.unwrap_or_default());
+    // Each definition with the ranks of its properties.
+    let (interfaces, ranks) = match interfaces {
+        Some(defs) => {
+            let ranks =
+                defs.iter().map(|d| d.properties.iter().map(|p| properties.of_definition[p.as_str()]).collect());
+            (defs.to_vec(), ranks.collect())
+        }
+        None => infer_interfaces(s, &plain, &properties).into_iter().unzip(),
     };
-    apply_interfaces(s, &interfaces, &mut names, &mut class_of);
+    apply_interfaces(s, &plain, &properties, &interfaces, ranks, &mut names, &mut class_of);
+    drop((plain, properties));
 
     // §4.4 keys. Locations: the last record per node wins (DevTools' Map.set), so a stable
     // sort by node and a cursor that moves with the ordinal, taking each node's last record.
@@ -169,7 +193,7 @@ pub fn calculate_with(s: &Snapshot, locations: &[Location], interfaces: Option<&
     let mut next_loc = 0usize;
     let mut keys: Vec<ClassKey> = Vec::new();
     let mut key_by_name = vec![u32::MAX; names.texts.len()];
-    let mut key_by_loc: HashMap<ClassKey, u32> = HashMap::new();
+    let mut key_by_loc: FxHashMap<ClassKey, u32> = FxHashMap::default();
     for (o, c) in class_of.iter_mut().enumerate() {
         let mut loc = None;
         while next_loc < locs.len() && locs[next_loc].node as usize <= o {
@@ -202,74 +226,133 @@ pub fn calculate_with(s: &Snapshot, locations: &[Location], interfaces: Option<&
     Classes { names: names.texts, keys, node_key: class_of, interfaces }
 }
 
-/// §4.2 inference: label each plain object by its first property names (up to 120 UTF-16
-/// units), keep labels shared by at least max(2, objects / 1000) objects.
-pub fn infer_interfaces(s: &Snapshot) -> Vec<InterfaceDefinition> {
-    let mut candidates: IndexMap<String, (Vec<u32>, usize)> = IndexMap::new();
-    let mut total = 0usize;
-    let mut label = String::new();
-    let mut props: Vec<u32> = Vec::new();
-    for o in 0..s.node_count() {
-        if !is_plain_object(s, o) {
-            continue;
+/// The property names of plain objects (and of the interface definitions applied), ranked in
+/// JavaScript's string order (UTF-16 code units; equal texts share a rank), so inference and
+/// application compare and hash numbers: each text is read once here, not once per object.
+struct PropertyNames {
+    /// Per string index: its entry in `names`, or `u32::MAX` when no plain object's property
+    /// edge names it.
+    slot: Vec<u32>,
+    names: Vec<PropertyName>,
+    /// The ranks of the definitions' property texts (also those no object here has).
+    of_definition: FxHashMap<String, u32>,
+}
+
+#[derive(Clone, Copy)]
+struct PropertyName {
+    rank: u32,
+    /// Its length in an interface label (`formatPropertyName`, in UTF-16 units).
+    label_len: u32,
+    is_proto: bool,
+}
+
+impl PropertyNames {
+    fn new(s: &Snapshot, plain: &[u32], defs: &[InterfaceDefinition]) -> PropertyNames {
+        let mut slot = vec![u32::MAX; if plain.is_empty() { 0 } else { s.strings.len() }];
+        let mut indices: Vec<u32> = Vec::new();
+        for &o in plain {
+            for e in s.edges_of(o) {
+                let ni = s.edges.name_or_index[e];
+                if s.edges.ty[e] == EdgeType::PROPERTY && slot.get(ni as usize) == Some(&u32::MAX) {
+                    slot[ni as usize] = indices.len() as u32;
+                    indices.push(ni);
+                }
+            }
         }
-        total += 1;
-        label.clear();
-        label.push('{');
+        // Every text to rank: the snapshot's (by entry) and the definitions'.
+        let mut texts: Vec<(std::borrow::Cow<'_, str>, Option<u32>)> =
+            indices.iter().enumerate().map(|(k, &ni)| (s.strings.get(ni), Some(k as u32))).collect();
+        texts.extend(defs.iter().flat_map(|d| &d.properties).map(|p| (std::borrow::Cow::Borrowed(p.as_str()), None)));
+        texts.sort_by(|a, b| cmp_utf16(&a.0, &b.0));
+        let mut names = vec![PropertyName { rank: 0, label_len: 0, is_proto: false }; indices.len()];
+        let mut of_definition = FxHashMap::default();
+        let mut rank = 0u32;
+        for (i, (text, entry)) in texts.iter().enumerate() {
+            if i > 0 && texts[i - 1].0 != *text {
+                rank += 1;
+            }
+            match entry {
+                Some(k) => {
+                    names[*k as usize] = PropertyName {
+                        rank,
+                        label_len: utf16_len(&format_property_name(text)) as u32,
+                        is_proto: text == "__proto__",
+                    }
+                }
+                None => _ = of_definition.insert(text.to_string(), rank),
+            }
+        }
+        PropertyNames { slot, names, of_definition }
+    }
+
+    /// The property name of a plain object's property edge.
+    fn of_edge(&self, s: &Snapshot, e: usize) -> PropertyName {
+        self.names[self.slot[s.edges.name_or_index[e] as usize] as usize]
+    }
+}
+
+/// §4.2 inference: label each plain object by its first property names (up to 120 UTF-16
+/// units), keep labels shared by at least max(2, objects / 1000) objects. Labels are counted
+/// by their names' ranks (the same texts), and spelled out only for those kept.
+fn infer_interfaces(s: &Snapshot, plain: &[u32], properties: &PropertyNames) -> Vec<(InterfaceDefinition, Vec<u32>)> {
+    // Label (ranks) → the first object's property string indices and the count.
+    type Candidates = IndexMap<Vec<u32>, (Vec<u32>, usize), FxBuildHasher>;
+    let mut candidates = Candidates::default();
+    let mut label: Vec<u32> = Vec::new();
+    let mut props: Vec<u32> = Vec::new();
+    for &o in plain {
         let mut len16 = 1;
+        label.clear();
         props.clear();
-        for e in s.edges_of(o as u32) {
+        for e in s.edges_of(o) {
             if s.edges.ty[e] != EdgeType::PROPERTY {
                 continue;
             }
-            let ni = s.edges.name_or_index[e];
-            let name = s.strings.get(ni);
-            if name == "__proto__" {
+            let name = properties.of_edge(s, e);
+            if name.is_proto {
                 continue;
             }
-            let f = format_property_name(&name);
-            let flen = utf16_len(&f);
+            let flen = name.label_len as usize;
             if len16 > 1 && len16 + flen > MAX_INTERFACE_NAME_LENGTH {
                 break;
             }
             if len16 != 1 {
-                label.push_str(", ");
                 len16 += 2;
             }
-            label.push_str(&f);
             len16 += flen;
-            props.push(ni);
+            label.push(name.rank);
+            props.push(s.edges.name_or_index[e]);
         }
         if props.is_empty() {
             continue;
         }
-        label.push('}');
-        match candidates.get_mut(label.as_str()) {
+        match candidates.get_mut(label.as_slice()) {
             Some(c) => c.1 += 1,
             None => {
                 candidates.insert(label.clone(), (props.clone(), 1));
             }
         }
     }
-    let mut sorted: Vec<(String, Vec<u32>, usize)> = candidates.into_iter().map(|(k, (p, c))| (k, p, c)).collect();
-    sorted.sort_by_key(|c| std::cmp::Reverse(c.2)); // stable
-    let min_count = MIN_OBJECT_COUNT_PER_INTERFACE.max(total as f64 / MIN_OBJECT_PROPORTION_PER_INTERFACE);
+    let mut sorted: Vec<_> = candidates.into_iter().collect();
+    sorted.sort_by_key(|c| std::cmp::Reverse(c.1 .1)); // stable
+    let min_count = MIN_OBJECT_COUNT_PER_INTERFACE.max(plain.len() as f64 / MIN_OBJECT_PROPORTION_PER_INTERFACE);
     let mut out = Vec::new();
-    for (name, props, count) in sorted {
+    for (ranks, (props, count)) in sorted {
         if (count as f64) < min_count {
             break;
         }
-        let properties = props.iter().map(|&i| s.strings.get(i).into_owned()).collect();
-        out.push(InterfaceDefinition { name, properties, count });
+        let properties: Vec<String> = props.iter().map(|&i| s.strings.get(i).into_owned()).collect();
+        let names: Vec<std::borrow::Cow<'_, str>> = properties.iter().map(|p| format_property_name(p)).collect();
+        out.push((InterfaceDefinition { name: format!("{{{}}}", names.join(", ")), properties, count }, ranks));
     }
     out
 }
 
 struct TrieNode {
-    next: HashMap<String, u32>,
+    next: FxHashMap<u32, u32>,
     /// (property count, definition index, class name id)
     match_info: Option<(usize, usize, u32)>,
-    greatest_next: Option<String>,
+    greatest_next: Option<u32>,
 }
 
 fn better(a: (usize, usize, u32), b: Option<(usize, usize, u32)>) -> (usize, usize, u32) {
@@ -288,27 +371,34 @@ fn better(a: (usize, usize, u32), b: Option<(usize, usize, u32)>) -> (usize, usi
 }
 
 /// §4.2 application: an object takes the definition with the most properties that are a
-/// subset of its own (ties: the earlier definition); otherwise it stays `Object`.
-fn apply_interfaces(s: &Snapshot, defs: &[InterfaceDefinition], names: &mut Names, class_of: &mut [u32]) {
+/// subset of its own (ties: the earlier definition); otherwise it stays `Object`. The trie
+/// and the objects' sorted names are ranks, in the same order as the texts.
+fn apply_interfaces(
+    s: &Snapshot,
+    plain: &[u32],
+    properties: &PropertyNames,
+    defs: &[InterfaceDefinition],
+    ranks: Vec<Vec<u32>>,
+    names: &mut Names,
+    class_of: &mut [u32],
+) {
     if defs.is_empty() {
         return;
     }
-    let mut trie = vec![TrieNode { next: HashMap::new(), match_info: None, greatest_next: None }];
-    for (di, d) in defs.iter().enumerate() {
-        let mut props: Vec<&str> = d.properties.iter().map(String::as_str).collect();
-        props.sort_by(|a, b| cmp_utf16(a, b));
+    let new_node = || TrieNode { next: FxHashMap::default(), match_info: None, greatest_next: None };
+    let mut trie = vec![new_node()];
+    for (di, (d, mut props)) in defs.iter().zip(ranks).enumerate() {
+        props.sort_unstable();
         let mut cur = 0usize;
         for p in props {
-            let next = match trie[cur].next.get(p) {
+            let next = match trie[cur].next.get(&p) {
                 Some(&x) => x as usize,
                 None => {
                     let x = trie.len();
-                    trie.push(TrieNode { next: HashMap::new(), match_info: None, greatest_next: None });
-                    trie[cur].next.insert(p.to_owned(), x as u32);
+                    trie.push(new_node());
+                    trie[cur].next.insert(p, x as u32);
                     let g = &mut trie[cur].greatest_next;
-                    if g.as_deref().is_none_or(|g| cmp_utf16(g, p).is_lt()) {
-                        *g = Some(p.to_owned());
-                    }
+                    *g = Some(g.map_or(p, |g| g.max(p)));
                     x
                 }
             };
@@ -324,28 +414,24 @@ fn apply_interfaces(s: &Snapshot, defs: &[InterfaceDefinition], names: &mut Name
     let mut props: Vec<u32> = Vec::new();
     let mut states: Vec<u32> = Vec::new();
     let mut snapshot_states: Vec<u32> = Vec::new();
-    for (o, class) in class_of.iter_mut().enumerate() {
-        if !is_plain_object(s, o) {
-            continue;
-        }
+    for &o in plain {
         props.clear();
         props.extend(
-            s.edges_of(o as u32).filter(|&e| s.edges.ty[e] == EdgeType::PROPERTY).map(|e| s.edges.name_or_index[e]),
+            s.edges_of(o).filter(|&e| s.edges.ty[e] == EdgeType::PROPERTY).map(|e| properties.of_edge(s, e).rank),
         );
-        props.sort_by(|&a, &b| cmp_utf16(&s.strings.get(a), &s.strings.get(b)));
+        props.sort_unstable();
         states.clear();
         states.push(0);
         let mut m = better(initial, trie[0].match_info);
-        for &pi in &props {
-            let p = s.strings.get(pi);
+        for &p in &props {
             snapshot_states.clear();
             snapshot_states.extend_from_slice(&states);
             for &st in &snapshot_states {
                 let node = &trie[st as usize];
-                if node.greatest_next.as_deref().is_none_or(|g| !cmp_utf16(&p, g).is_lt()) {
+                if node.greatest_next.is_none_or(|g| p >= g) {
                     states.retain(|&x| x != st);
                 }
-                if let Some(&nx) = node.next.get(p.as_ref()) {
+                if let Some(&nx) = node.next.get(&p) {
                     if !states.contains(&nx) {
                         states.push(nx);
                     }
@@ -356,7 +442,7 @@ fn apply_interfaces(s: &Snapshot, defs: &[InterfaceDefinition], names: &mut Name
                 break;
             }
         }
-        *class = m.2;
+        class_of[o as usize] = m.2;
     }
 }
 

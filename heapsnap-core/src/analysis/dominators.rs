@@ -23,8 +23,9 @@ pub struct DominatorResult {
     pub unreachable_in_g1: usize,
 }
 
-/// A vertex of Lengauer–Tarjan's link-eval forest (0 = no ancestor: a tree root).
-#[derive(Clone, Copy)]
+/// A vertex of Lengauer–Tarjan's link-eval forest. All zero (no ancestor) until the vertex is
+/// linked, so the forest starts as untouched zeroed memory.
+#[derive(Clone, Copy, Default)]
 struct ForestEntry {
     ancestor: u32,
     label: u32,
@@ -32,15 +33,12 @@ struct ForestEntry {
     label_semi: u32,
 }
 
-/// LT's `eval` with path compression: the vertex of least semidominator on the forest path
-/// above `v` (excluding the tree root), and that semidominator. An unlinked vertex is its
-/// own answer (its entry still holds its number as label and semi).
+/// LT's `eval` with path compression for a linked vertex `v`: the vertex of least
+/// semidominator on the forest path above `v` (excluding the tree root), and that
+/// semidominator.
 #[inline]
-fn eval(v: u32, forest: &mut [ForestEntry], cstack: &mut Vec<u32>) -> (u32, u32) {
+fn eval_linked(v: u32, forest: &mut [ForestEntry], cstack: &mut Vec<u32>) -> (u32, u32) {
     let entry = forest[v as usize];
-    if entry.ancestor == 0 {
-        return (v, entry.label_semi);
-    }
     if forest[entry.ancestor as usize].ancestor == 0 {
         return (entry.label, entry.label_semi);
     }
@@ -62,73 +60,62 @@ fn eval(v: u32, forest: &mut [ForestEntry], cstack: &mut Vec<u32>) -> (u32, u32)
     (e.label, e.label_semi)
 }
 
-/// Essential predecessors: for each node, the sources of its essential incoming edges (a
-/// reverse CSR like [`super::Retainers`], but of essential edges only and without edge
-/// indices: all the dominator pass needs, in half the memory, freed when it ends).
-pub struct Predecessors {
+/// Essential predecessors in DFS-number space: for each vertex number, the numbers of the
+/// sources of its essential incoming edges that lie in G1. Indexed by number, the
+/// semidominator loop reads them in order; without edge indices, half a retainer index.
+struct Predecessors {
     first: Vec<u32>,
     sources: Vec<u32>,
 }
 
 impl Predecessors {
-    pub fn build(s: &Snapshot, essential: &BitVec) -> Predecessors {
-        let n = s.node_count();
-        let mut first = vec![0u32; n + 1];
-        let mut count = 0usize;
-        for (e, &t) in s.edges.to.iter().enumerate() {
-            if essential.get(e) {
-                first[t as usize] += 1;
-                count += 1;
-            }
-        }
+    /// `num` maps ordinals to DFS numbers `1..=g1` (0 outside G1); `indegree[w]` is how many
+    /// essential edges from G1 reach number `w` (counted by the DFS, which examines each
+    /// exactly once), for `w` up to `g1 + 1`.
+    fn build(s: &Snapshot, essential: &BitVec, num: &[u32], mut indegree: Vec<u32>, g1: usize) -> Predecessors {
+        indegree.truncate(g1 + 2);
         // Inclusive prefix sums, then each slice filled from its end.
+        let mut first = indegree;
         let mut acc = 0u32;
-        for c in first.iter_mut().take(n) {
+        for c in first.iter_mut() {
             acc += *c;
             *c = acc;
         }
-        first[n] = count as u32;
-        let mut sources = vec![0u32; count];
-        for src in 0..n as u32 {
-            for e in s.edges_of(src) {
+        let mut sources = vec![0u32; acc as usize];
+        for u in 0..s.node_count() {
+            let nu = num[u];
+            if nu == 0 {
+                continue;
+            }
+            for e in s.edges_of(u as u32) {
                 if essential.get(e) {
-                    let t = s.edges.to[e] as usize;
-                    first[t] -= 1;
-                    sources[first[t] as usize] = src;
+                    let t = num[s.edges.to[e] as usize] as usize;
+                    if t != 0 {
+                        first[t] -= 1;
+                        sources[first[t] as usize] = nu;
+                    }
                 }
             }
         }
         Predecessors { first, sources }
     }
 
-    /// Replaces every source ordinal by its DFS number, in place: one pass whose random reads
-    /// overlap (and split across threads), instead of one dependent read per edge in the
-    /// semidominator loop.
-    fn renumber(&mut self, num: &[u32]) {
-        let convert = |chunk: &mut [u32]| chunk.iter_mut().for_each(|v| *v = num[*v as usize]);
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::prelude::*;
-            self.sources.par_chunks_mut(1 << 16).for_each(convert);
-        }
-        #[cfg(not(feature = "parallel"))]
-        convert(&mut self.sources);
-    }
-
     #[inline]
-    pub fn of(&self, n: u32) -> &[u32] {
-        &self.sources[self.first[n as usize] as usize..self.first[n as usize + 1] as usize]
+    fn of(&self, w: u32) -> &[u32] {
+        &self.sources[self.first[w as usize] as usize..self.first[w as usize + 1] as usize]
     }
 }
 
-/// Immediate dominators over `preds` ([`Predecessors::build`] of the same essential edges).
-pub fn compute(s: &Snapshot, essential: &BitVec, preds: Predecessors) -> DominatorResult {
+/// Immediate dominators over the essential edges.
+pub fn compute(s: &Snapshot, essential: &BitVec) -> DominatorResult {
     let n = s.node_count();
     let root = s.root();
     // num[ordinal] = DFS number (0 = unvisited); vertex[number] = ordinal.
     let mut num = vec![0u32; n];
     let mut vertex = vec![0u32; n + 1];
     let mut parent = vec![0u32; n + 1];
+    // Essential in-degree per DFS number, for the predecessor index.
+    let mut indegree = vec![0u32; n + 2];
     let mut count = 0u32;
     let mut stack: Vec<(u32, u32)> = Vec::new();
 
@@ -150,14 +137,17 @@ pub fn compute(s: &Snapshot, essential: &BitVec, preds: Predecessors) -> Dominat
                         continue;
                     }
                     let w = s.edges.to[e];
-                    if num[w as usize] == 0 {
+                    let nw = num[w as usize];
+                    if nw == 0 {
                         child = Some(w);
                         break;
                     }
+                    indegree[nw as usize] += 1;
                 }
                 match child {
                     Some(w) => {
                         *count += 1;
+                        indegree[*count as usize] += 1;
                         num[w as usize] = *count;
                         vertex[*count as usize] = w;
                         parent[*count as usize] = num[v as usize];
@@ -173,35 +163,38 @@ pub fn compute(s: &Snapshot, essential: &BitVec, preds: Predecessors) -> Dominat
     dfs(root, 0, &mut num, &mut vertex, &mut parent, &mut count);
     let reached_from_root = count as usize;
     if reached_from_root < n {
+        // Orphans (no essential incoming edge) start DFS trees of their own, in ordinal order,
+        // hanging off the root (G1's added edges).
+        let mut retained = BitVec::new(n);
+        for (e, &t) in s.edges.to.iter().enumerate() {
+            if essential.get(e) {
+                retained.set(t as usize);
+            }
+        }
         for v in 0..n as u32 {
-            if num[v as usize] == 0 && v != root && preds.of(v).is_empty() {
+            if num[v as usize] == 0 && v != root && !retained.get(v as usize) {
                 dfs(v, 1, &mut num, &mut vertex, &mut parent, &mut count);
             }
         }
     }
     drop(stack);
     let g1 = count as usize;
-    let mut preds = preds;
-    preds.renumber(&num);
+    let preds = Predecessors::build(s, essential, &num, indegree, g1);
 
-    // Semidominators (LT's step 2), in DFS-number space. The link-eval forest keeps, per
-    // vertex, its forest ancestor, its label and the label's semidominator side by side:
-    // `eval` runs once per retainer edge, and one cache line per visited vertex instead of
-    // three is what this loop's speed depends on.
+    // Semidominators (LT's step 2), in DFS-number space, in decreasing number order. A source
+    // numbered below w is not linked yet: its own number is its eval, with no forest read;
+    // only the others go through the forest, whose entries keep ancestor, label and the
+    // label's semidominator side by side (one cache line per visited vertex).
     let mut semi = vec![0u32; g1 + 1];
     semi[1] = 1;
-    let mut forest: Vec<ForestEntry> =
-        (0..=g1 as u32).map(|v| ForestEntry { ancestor: 0, label: v, label_semi: v }).collect();
+    let mut forest = vec![ForestEntry::default(); g1 + 1];
     let mut cstack: Vec<u32> = Vec::new();
     for w in (2..=g1 as u32).rev() {
-        let wo = vertex[w as usize];
-        let sources = preds.of(wo);
+        let sources = preds.of(w);
         let mut sw = w;
         for &v in sources {
-            if v == 0 || v as usize > g1 {
-                continue; // a retainer outside G1 (a clique node): cannot lower semi.
-            }
-            sw = sw.min(eval(v, &mut forest, &mut cstack).1);
+            let candidate = if v < w { v } else { eval_linked(v, &mut forest, &mut cstack).1 };
+            sw = sw.min(candidate);
         }
         if sources.is_empty() {
             sw = 1; // an orphan: reached through the root's added edge

@@ -5,10 +5,11 @@
 //! 1. DOM state + "Detached " (§3.2)
 //! 2. flags incl. pageObject (§3.3)
 //! 3. essential-edge bitmap (§3.4)
-//! 4. shallow-size transfer (§3.5), beside the predecessor index
-//! 5. dominators (Semi-NCA on G1, §3.7) over essential predecessors; beside them distances
-//!    (§3.6), class names, interfaces, class keys (§4), which need neither, and which nodes
-//!    have one retainer
+//! 4. dominators (Semi-NCA on G1, §3.7: DFS, then essential predecessors in DFS-number
+//!    space); beside them, on the second core, the shallow-size transfer's ownership walk
+//!    (§3.5), distances (§3.6), class names, interfaces, class keys (§4) and which nodes have
+//!    one retainer, none of which needs the others' results
+//! 5. the transfer's size moves (§3.5), which only retained sizes and statistics read
 //! 6. retained sizes, dominated index (§3.8–3.9)
 //! 7. statistics (§8)
 //!
@@ -26,12 +27,13 @@
 //! - flags: one DFS stack (≤ 4N).
 //! - essential edges: per node range (16 or fewer), its words of the bitmap and a WeakMap
 //!   edge-name cache (a bit per string).
-//! - transfer: owners 4N + worklist (≤ 8N).
-//! - dominators: essential predecessors 4(N+1) + 4 per essential edge; num, vertex, parent
-//!   (becomes idom), semi, and the 12-byte link-eval forest entries ≈ 28N + DFS stack ≤ 8N;
-//!   the result reuses num's memory and the order vertex's. At 13M/39M ≈ 0.5 GB, the peak.
-//! - beside them: distances' BFS frontier (≤ 4N) + the WeakMap pair set; classes' per-string class
-//!   cache 4·|strings| and interface candidates; two bits a node for "one retainer".
+//! - dominators: num, vertex, parent (becomes idom) 12N + DFS stack ≤ 8N; then essential
+//!   predecessors 4(N+2) + 4 per essential edge, semi 4N and the 12-byte link-eval forest
+//!   entries; the result reuses num's memory and the order vertex's. At 13M/39M ≈ 0.5 GB,
+//!   the peak.
+//! - beside them: the transfer's owners 4N + worklist (≤ 8N); distances' BFS frontier (≤ 4N)
+//!   and the WeakMap pair set; classes' per-string class cache and property-name ranks
+//!   (4·|strings| each) and interface candidates; two bits a node for "one retainer".
 //! - retained/dominated/statistics: none beyond the results.
 
 pub mod classes;
@@ -68,10 +70,11 @@ pub enum Phase {
     DomState,
     Flags,
     EssentialEdges,
-    ShallowSizeTransfer,
-    /// The dominator tree, with distances and class names computed alongside (on another
-    /// thread when there is one).
+    /// The dominator tree, with the transfer's ownership walk, distances and class names
+    /// computed alongside (on another thread when there is one).
     Dominators,
+    /// Moving transferred sizes onto their owners.
+    ShallowSizeTransfer,
     RetainedSizes,
     DominatedNodes,
     Statistics,
@@ -132,26 +135,23 @@ impl Heap {
         let essential = essential::compute(&snapshot, &flags);
         // The transfer's ownership walk and the dominators' predecessor index only read the
         // graph: they run side by side, then the sizes move.
-        progress(Phase::ShallowSizeTransfer);
-        let (owners, preds) = util::join(
-            || has_user_roots.then(|| transfer::owners(&snapshot)),
-            || dominators::Predecessors::build(&snapshot, &essential),
+        // The dominator tree is one sequential pass; everything else that reads the graph
+        // (the transfer's ownership walk, distances, class names, the statistics' retainer
+        // counts) needs neither its result nor the others', and runs on the second core.
+        progress(Phase::Dominators);
+        let (d, (owners, distances, classes, single_retainer)) = util::join(
+            || dominators::compute(&snapshot, &essential),
+            || {
+                let owners = has_user_roots.then(|| transfer::owners(&snapshot));
+                let distances = distances::calculate(&snapshot, &mut essential::WeakMapNames::default());
+                let classes = classes::calculate(&snapshot, &snapshot.locations);
+                (owners, distances, classes, statistics::SingleRetainer::new(&snapshot))
+            },
         );
+        progress(Phase::ShallowSizeTransfer);
         if let Some(owners) = owners {
             transfer::apply(&mut snapshot, &owners);
         }
-        // Distances, class names and the statistics' retainer counts need neither dominators
-        // nor each other's results: they run on the second core while the (sequential)
-        // dominator tree is built.
-        progress(Phase::Dominators);
-        let (d, (distances, classes, single_retainer)) = util::join(
-            || dominators::compute(&snapshot, &essential, preds),
-            || {
-                let distances = distances::calculate(&snapshot, &mut essential::WeakMapNames::default());
-                let classes = classes::calculate(&snapshot, &snapshot.locations);
-                (distances, classes, statistics::SingleRetainer::new(&snapshot))
-            },
-        );
         progress(Phase::RetainedSizes);
         let retained = dominators::retained_sizes(&snapshot, &d.dom, &d.order);
         drop(d.order);

@@ -165,7 +165,14 @@ impl NodeSchema {
             return None;
         }
         let detachedness = a.detachedness.map_or(0, |d| rec[d].min(255) as u8);
-        Some(Node { ty, name: name as u32, id: id as u32, self_size: rec[a.self_size], edge_count: edge_count as u32, detachedness })
+        Some(Node {
+            ty,
+            name: name as u32,
+            id: id as u32,
+            self_size: rec[a.self_size],
+            edge_count: edge_count as u32,
+            detachedness,
+        })
     }
 }
 
@@ -257,8 +264,20 @@ impl RecordSink for NodeSlices<'_> {
     }
 
     fn records(&mut self, values: &[u64], width: usize) -> usize {
-        let NodeSlices { schema, first, written, ty, name, id, self_size, counts, detachedness, extra, big_sizes, names_needed } =
-            self;
+        let NodeSlices {
+            schema,
+            first,
+            written,
+            ty,
+            name,
+            id,
+            self_size,
+            counts,
+            detachedness,
+            extra,
+            big_sizes,
+            names_needed,
+        } = self;
         let mut largest_name = 0u32;
         let (from, n) = (*written, (values.len() / width).min(ty.len() - *written));
         // Five columns written in step, without a bounds check per store; the sparse ones
@@ -558,11 +577,17 @@ impl RecordSink for EdgeSlices<'_> {
     fn records(&mut self, values: &[u64], width: usize) -> usize {
         let schema = self.schema;
         if !schema.extra.is_empty() {
-            return values.chunks_exact(width).take_while(|rec| schema.quick(rec).is_some_and(|e| self.store(e, rec))).count();
+            return values
+                .chunks_exact(width)
+                .take_while(|rec| schema.quick(rec).is_some_and(|e| self.store(e, rec)))
+                .count();
         }
         // The usual layout: three columns written in step, without a bounds check per store.
         let (from, n) = (self.written, (values.len() / width).min(self.ty.len() - self.written));
-        let columns = self.ty[from..from + n].iter_mut().zip(&mut self.name_or_index[from..from + n]).zip(&mut self.to[from..from + n]);
+        let columns = self.ty[from..from + n]
+            .iter_mut()
+            .zip(&mut self.name_or_index[from..from + n])
+            .zip(&mut self.to[from..from + n]);
         let (mut stored, mut needed) = (0, self.names_needed);
         for (rec, ((ty, name), to)) in values.chunks_exact(width).zip(columns) {
             let Some(edge) = schema.quick(rec) else { break };
