@@ -201,7 +201,7 @@ fn aggregates(
         let size = s.self_size(o);
         (size > 0).then(|| (local[classes.node_key[o as usize] as usize], s.node_id(o), size))
     };
-    let mut v: Vec<(u32, u32, u64)> = util::filter_map_nodes(h.node_count(), row);
+    let mut v: Vec<(u32, u32, u64)> = util::filter_map_indices(h.node_count(), row);
     util::sort_unstable(&mut v);
     v
 }

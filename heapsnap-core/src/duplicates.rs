@@ -27,7 +27,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::analysis::util::{filter_map_nodes, sort_unstable};
+use crate::analysis::util::{filter_map_indices, sort_unstable};
 use crate::analysis::{Heap, ObjectInfo};
 use crate::paths::{path_to_root, PathStep};
 use crate::{EdgeType, NodeType, Snapshot};
@@ -270,7 +270,7 @@ fn same_signature(heap: &Heap, a: u32, b: u32) -> bool {
 /// Clusters of verified equal-content objects (all copies, before the outermost rule),
 /// largest first. Each cluster is (hash, members ascending by ordinal).
 fn raw_clusters(heap: &Heap, hashes: &[u64]) -> Vec<(u64, Vec<u32>)> {
-    let mut cand: Vec<(u64, u32)> = filter_map_nodes(heap.node_count(), |o| {
+    let mut cand: Vec<(u64, u32)> = filter_map_indices(heap.node_count(), |o| {
         is_candidate(heap, o).then(|| (mix(mix(hashes[o as usize], heap.class_key(o) as u64), heap.shallow_size(o)), o))
     });
     sort_unstable(&mut cand);
@@ -471,7 +471,7 @@ pub fn string_groups(heap: &Heap) -> Vec<DuplicateString> {
         });
         (!flat).then(|| hash_bytes(heap.display_name(o).as_bytes()))
     };
-    let mut keyed: Vec<(u64, u32)> = filter_map_nodes(s.node_count(), |o| text_hash(o).map(|h| (h, o)));
+    let mut keyed: Vec<(u64, u32)> = filter_map_indices(s.node_count(), |o| text_hash(o).map(|h| (h, o)));
     drop(shash);
     sort_unstable(&mut keyed);
     let mut out: Vec<DuplicateString> = keyed

@@ -99,6 +99,36 @@ impl StringTable {
         &self.backing
     }
 
+    /// For each of `texts`, the indices of the strings whose raw bytes are exactly it, in one
+    /// pass that looks at a string's bytes only when its length matches one of them.
+    pub fn indices_of(&self, texts: &[&[u8]]) -> Vec<Vec<u32>> {
+        let mut found = vec![Vec::new(); texts.len()];
+        let longest = texts.iter().map(|t| t.len()).max().unwrap_or(0);
+        let mut by_len = vec![Vec::new(); longest + 1];
+        for (k, t) in texts.iter().enumerate() {
+            by_len[t.len()].push(k);
+        }
+        let mut look = |i: usize, raw: &[u8]| {
+            for &k in by_len.get(raw.len()).map_or(&[][..], Vec::as_slice) {
+                if raw == texts[k] {
+                    found[k].push(i as u32);
+                }
+            }
+        };
+        let bytes = (*self.backing).as_ref();
+        for (i, (&start, &len)) in self.starts.iter().zip(&self.lens).enumerate() {
+            if by_len.get(len as usize).is_some_and(|ks| !ks.is_empty()) {
+                if let Some(raw) = bytes.get(start as usize..start as usize + len as usize) {
+                    look(i, raw);
+                }
+            }
+        }
+        for (j, raw) in self.appended.iter().enumerate() {
+            look(self.starts.len() + j, raw);
+        }
+        found
+    }
+
     /// The raw JSON-escaped bytes of string `i` (without quotes), or None if out of range.
     pub fn raw(&self, i: u32) -> Option<&[u8]> {
         let i = i as usize;

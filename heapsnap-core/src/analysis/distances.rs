@@ -8,6 +8,7 @@ use std::collections::{HashSet, VecDeque};
 use super::essential::WeakMapNames;
 use super::flags::is_user_root;
 use super::util::js_parse_int;
+use super::well_known::{Name, WellKnown};
 use crate::{EdgeType, NodeType, Snapshot};
 
 pub const NO_DISTANCE: i32 = -5;
@@ -16,7 +17,8 @@ pub const BASE_UNREACHABLE_DISTANCE: i32 = 200_000_000;
 
 struct Filter<'a> {
     s: &'a Snapshot,
-    weak_maps: &'a mut WeakMapNames,
+    names: &'a WellKnown,
+    weak_maps: &'a WeakMapNames,
     pending: HashSet<String>,
 }
 
@@ -25,15 +27,15 @@ impl Filter<'_> {
         let s = self.s;
         let nt = s.nodes.ty[node as usize];
         let et = s.edges.ty[e];
+        let names = self.names;
         if nt == NodeType::HIDDEN
             && et.has_string_name()
-            && s.strings.raw(s.edges.name_or_index[e]) == Some(b"sloppy_function_map".as_slice())
-            && s.strings.raw(s.nodes.name[node as usize]) == Some(b"system / NativeContext".as_slice())
+            && names.is(Name::SloppyFunctionMap, s.edges.name_or_index[e])
+            && names.is(Name::NativeContext, s.nodes.name[node as usize])
         {
             return false;
         }
-        if nt == NodeType::ARRAY && s.strings.raw(s.nodes.name[node as usize]) == Some(b"(map descriptors)".as_slice())
-        {
+        if nt == NodeType::ARRAY && names.is(Name::MapDescriptors, s.nodes.name[node as usize]) {
             let idx = if et.has_string_name() {
                 js_parse_int(&s.strings.get(s.edges.name_or_index[e]))
             } else {
@@ -45,7 +47,7 @@ impl Filter<'_> {
             };
         }
         if et == EdgeType::INTERNAL {
-            if let Some(m) = self.weak_maps.get(s, s.edges.name_or_index[e]) {
+            if let Some(m) = self.weak_maps.get(s.edges.name_or_index[e]) {
                 if !self.pending.remove(&m.duplicated_part) {
                     let part = m.duplicated_part.clone();
                     self.pending.insert(part);
@@ -57,13 +59,13 @@ impl Filter<'_> {
     }
 }
 
-pub fn calculate(s: &Snapshot, weak_maps: &mut WeakMapNames) -> Vec<i32> {
+pub fn calculate(s: &Snapshot, names: &WellKnown, weak_maps: &WeakMapNames) -> Vec<i32> {
     let n = s.node_count();
     let root = s.root();
     let mut dist = vec![NO_DISTANCE; n];
     // A ring buffer holds only the frontier, not every node reached.
     let mut queue: VecDeque<u32> = VecDeque::new();
-    let mut filter = Filter { s, weak_maps, pending: HashSet::new() };
+    let mut filter = Filter { s, names, weak_maps, pending: HashSet::new() };
     for e in s.edges_of(root) {
         let c = s.edges.to[e];
         if is_user_root(s, c) {

@@ -1,7 +1,7 @@
 //! §3.4 Essential edges (the graph dominators are computed on), one bit per edge, and the
-//! WeakMap ephemeron edge-name parser shared with the distance filter (§3.6).
+//! WeakMap ephemeron edge names shared with the distance filter (§3.6).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::flags::PAGE_OBJECT;
 use super::util::BitVec;
@@ -68,54 +68,56 @@ pub fn parse_weak_map_edge_name(name: &str) -> Option<WeakMapEdgeName> {
     Some(WeakMapEdgeName { duplicated_part: name[lead..].to_owned(), table_id: table.parse::<f64>().ok()? })
 }
 
-/// Caches [`parse_weak_map_edge_name`] per string index (DevTools caches the misses).
+/// Every string that is a WeakMap ephemeron edge name, parsed once: the essential-edge rule
+/// and the distance filter look names up by string index (DevTools caches the misses as it
+/// meets them; here the table is built up front, in parallel, so both passes share it and
+/// the essential pass's node ranges need no caches of their own).
 #[derive(Default)]
 pub struct WeakMapNames {
-    misses: Option<BitVec>,
-    hits: HashMap<u32, WeakMapEdgeName>,
+    /// Bit per string index: parsed as an ephemeron name.
+    is_pair: BitVec,
+    parsed: FxHashMap<u32, WeakMapEdgeName>,
 }
 
 impl WeakMapNames {
-    pub fn get(&mut self, s: &Snapshot, name_index: u32) -> Option<&WeakMapEdgeName> {
-        let misses = self.misses.get_or_insert_with(|| BitVec::new(s.strings.len()));
-        let i = name_index as usize;
-        if i < misses.len() && misses.get(i) {
-            return None;
-        }
-        if let std::collections::hash_map::Entry::Vacant(e) = self.hits.entry(name_index) {
-            // Cheap reject before unescaping: must start with a digit.
-            let parsed = match s.strings.raw(name_index) {
-                Some(raw) if raw.first().is_some_and(u8::is_ascii_digit) => {
-                    parse_weak_map_edge_name(&s.strings.get(name_index))
-                }
-                _ => None,
-            };
-            match parsed {
-                Some(p) => {
-                    e.insert(p);
-                }
-                None => {
-                    if i < misses.len() {
-                        misses.set(i);
-                    }
-                    return None;
-                }
+    pub fn find(s: &Snapshot) -> WeakMapNames {
+        let n = s.strings.len();
+        // Only a name that starts with a digit can match; the rest is rejected on one byte.
+        let parse = |i: u32| match s.strings.raw(i) {
+            Some(raw) if raw.first().is_some_and(u8::is_ascii_digit) => {
+                parse_weak_map_edge_name(&s.strings.get(i)).map(|p| (i, p))
             }
+            _ => None,
+        };
+        let found: Vec<(u32, WeakMapEdgeName)> = super::util::filter_map_indices(n, parse);
+        let mut is_pair = BitVec::new(n);
+        for (i, _) in &found {
+            is_pair.set(*i as usize);
         }
-        self.hits.get(&name_index)
+        WeakMapNames { is_pair, parsed: found.into_iter().collect() }
+    }
+
+    #[inline]
+    pub fn get(&self, name_index: u32) -> Option<&WeakMapEdgeName> {
+        let i = name_index as usize;
+        if i < self.is_pair.len() && self.is_pair.get(i) {
+            self.parsed.get(&name_index)
+        } else {
+            None
+        }
     }
 }
 
 /// The essential-edge bitmap (computed before the shallow-size transfer, independent of sizes).
-pub fn compute(s: &Snapshot, flags: &[u8]) -> BitVec {
+pub fn compute(s: &Snapshot, flags: &[u8], weak_maps: &WeakMapNames) -> BitVec {
     let root = s.root();
-    BitVec::for_edges(&s.nodes.first_edge, |weak_maps: &mut WeakMapNames, u, e| {
+    BitVec::for_edges(&s.nodes.first_edge, |_: &mut (), u, e| {
         let t = s.edges.ty[e];
         if t == EdgeType::WEAK {
             return false;
         }
         if t == EdgeType::INTERNAL {
-            if let Some(m) = weak_maps.get(s, s.edges.name_or_index[e]) {
+            if let Some(m) = weak_maps.get(s.edges.name_or_index[e]) {
                 if m.table_id == s.nodes.id[u as usize] as f64 {
                     return false;
                 }

@@ -1,6 +1,9 @@
 //! §3.3 Node flags: `canBeQueried` (1), `detachedDOMTreeNode` (2), `pageObject` (4); and the
-//! snapshot-level "has user roots" test that switches several passes on.
+//! snapshot-level "has user roots" test that switches several passes on. `canBeQueried`
+//! feeds no number DevTools shows (sizes, distances, classes), so it has a pass of its own,
+//! run only when a flag byte is asked for.
 
+use super::util::BitVec;
 use crate::{EdgeType, NodeType, Snapshot};
 
 pub const CAN_BE_QUERIED: u8 = 1;
@@ -24,34 +27,40 @@ pub fn has_user_roots(s: &Snapshot) -> bool {
     s.edges_of(root).any(|e| is_user_root(s, s.edges.to[e]))
 }
 
-pub fn calculate(s: &Snapshot, dom_state: &[u8]) -> Vec<u8> {
-    let n = s.node_count();
-    let mut flags = vec![0u8; n];
-    let root = s.root();
+/// canBeQueried: a DFS from the root's non-synthetic children over edges that are not
+/// hidden, invisible, internal or weak.
+pub fn can_be_queried(s: &Snapshot) -> BitVec {
+    let mut queryable = BitVec::new(s.node_count());
     let mut stack: Vec<u32> = Vec::new();
-
-    // canBeQueried: DFS from the root's non-synthetic children over edges that are not
-    // hidden, invisible, internal or weak.
-    for e in s.edges_of(root) {
+    for e in s.edges_of(s.root()) {
         let c = s.edges.to[e];
-        if s.nodes.ty[c as usize] != NodeType::SYNTHETIC && flags[c as usize] & CAN_BE_QUERIED == 0 {
-            flags[c as usize] |= CAN_BE_QUERIED;
+        if s.nodes.ty[c as usize] != NodeType::SYNTHETIC && !queryable.get(c as usize) {
+            queryable.set(c as usize);
             stack.push(c);
         }
     }
     while let Some(p) = stack.pop() {
         for e in s.edges_of(p) {
             let c = s.edges.to[e] as usize;
-            if flags[c] & CAN_BE_QUERIED != 0 {
+            if queryable.get(c) {
                 continue;
             }
             if matches!(s.edges.ty[e], EdgeType::HIDDEN | EdgeType::INVISIBLE | EdgeType::INTERNAL | EdgeType::WEAK) {
                 continue;
             }
-            flags[c] |= CAN_BE_QUERIED;
+            queryable.set(c);
             stack.push(c as u32);
         }
     }
+    queryable
+}
+
+/// The `detachedDOMTreeNode` and `pageObject` flags (`canBeQueried` is [`can_be_queried`]).
+pub fn calculate(s: &Snapshot, dom_state: &[u8]) -> Vec<u8> {
+    let n = s.node_count();
+    let mut flags = vec![0u8; n];
+    let root = s.root();
+    let mut stack: Vec<u32> = Vec::new();
 
     // detachedDOMTreeNode: natives whose propagated state is detached.
     for (o, f) in flags.iter_mut().enumerate() {

@@ -24,7 +24,7 @@
 //! Transient, freed when the phase ends (fresh memory costs time as well as space: the
 //! kernel zeroes every new page, so scratch is sized to what each step needs):
 //! - DOM state: visited N bytes + stacks.
-//! - flags: one DFS stack (≤ 4N).
+//! - flags: one DFS stack (≤ 4N); `canBeQueried`, once a flag byte is asked for, N/8 more.
 //! - essential edges: per node range (16 or fewer), its words of the bitmap and a WeakMap
 //!   edge-name cache (a bit per string).
 //! - dominators: num, vertex, parent (becomes idom) 12N + DFS stack ≤ 8N; then essential
@@ -48,6 +48,7 @@ pub mod statistics;
 pub mod summary;
 pub mod transfer;
 pub mod util;
+pub mod well_known;
 
 use std::sync::OnceLock;
 
@@ -102,7 +103,9 @@ pub struct Heap {
     retainers: OnceLock<Retainers>,
     essential: BitVec,
     dom_state: Vec<u8>,
+    /// `detachedDOMTreeNode` and `pageObject`; `canBeQueried` is `queryable`, built on first use.
     flags: Vec<u8>,
+    queryable: OnceLock<BitVec>,
     has_user_roots: bool,
     dominators: Vec<u32>,
     dominated_first: Vec<u32>,
@@ -132,7 +135,9 @@ impl Heap {
         let flags = flags::calculate(&snapshot, &dom_state);
         let has_user_roots = flags::has_user_roots(&snapshot);
         progress(Phase::EssentialEdges);
-        let essential = essential::compute(&snapshot, &flags);
+        let weak_maps = essential::WeakMapNames::find(&snapshot);
+        let essential = essential::compute(&snapshot, &flags, &weak_maps);
+        let names = well_known::WellKnown::find(&snapshot);
         // The transfer's ownership walk and the dominators' predecessor index only read the
         // graph: they run side by side, then the sizes move.
         // The dominator tree is one sequential pass; everything else that reads the graph
@@ -142,8 +147,8 @@ impl Heap {
         let (d, (owners, distances, classes, single_retainer)) = util::join(
             || dominators::compute(&snapshot, &essential),
             || {
-                let owners = has_user_roots.then(|| transfer::owners(&snapshot));
-                let distances = distances::calculate(&snapshot, &mut essential::WeakMapNames::default());
+                let owners = has_user_roots.then(|| transfer::owners(&snapshot, &names));
+                let distances = distances::calculate(&snapshot, &names, &weak_maps);
                 let classes = classes::calculate(&snapshot, &snapshot.locations);
                 (owners, distances, classes, statistics::SingleRetainer::new(&snapshot))
             },
@@ -159,7 +164,7 @@ impl Heap {
         let (dominated_first, dominated) = dominators::dominated_index(&d.dom, snapshot.root());
         progress(Phase::Statistics);
         let total = retained[snapshot.root() as usize] + snapshot.extra_native_bytes();
-        let statistics = statistics::calculate(&snapshot, &single_retainer, total);
+        let statistics = statistics::calculate(&snapshot, &names, &single_retainer, total);
         drop(single_retainer);
         let ids_sorted = snapshot.nodes.id.windows(2).all(|w| w[0] < w[1]);
         progress(Phase::Done);
@@ -169,6 +174,7 @@ impl Heap {
             essential,
             dom_state,
             flags,
+            queryable: OnceLock::new(),
             has_user_roots,
             dominators: d.dom,
             dominated_first,
@@ -319,7 +325,8 @@ impl Heap {
 
     /// §3.3 flag byte (`flags::CAN_BE_QUERIED | DETACHED_DOM_TREE_NODE | PAGE_OBJECT`).
     pub fn flags(&self, n: u32) -> u8 {
-        self.flags[n as usize]
+        let queryable = self.queryable.get_or_init(|| flags::can_be_queried(&self.snapshot));
+        self.flags[n as usize] | if queryable.get(n as usize) { flags::CAN_BE_QUERIED } else { 0 }
     }
 
     /// Root retained size + `extra_native_bytes` (`HeapSnapshot.totalSize`).

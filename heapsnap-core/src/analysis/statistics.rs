@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::util::BitVec;
+use super::well_known::{Name, WellKnown};
 use crate::{EdgeType, NodeType, Snapshot};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,35 +53,35 @@ impl Acc {
     }
 }
 
-fn visit(s: &Snapshot, single: &SingleRetainer, o: u32, mut acc: Acc) -> Acc {
+fn visit(s: &Snapshot, names: &WellKnown, single: &SingleRetainer, o: u32, mut acc: Acc) -> Acc {
     let size = s.self_size(o);
     let t = s.nodes.ty[o as usize];
     if t == NodeType::HIDDEN {
         acc.system += size;
     } else if t == NodeType::NATIVE {
         acc.native += size;
-        if s.strings.raw(s.nodes.name[o as usize]) == Some(b"system / JSArrayBufferData".as_slice()) {
+        if names.is(Name::JsArrayBufferData, s.nodes.name[o as usize]) {
             acc.typed += size;
         }
     } else if t == NodeType::CODE {
         acc.code += size;
     } else if t.is_string() {
         acc.strings += size;
-    } else if s.strings.raw(s.nodes.name[o as usize]) == Some(b"Array".as_slice()) {
-        acc.arrays += array_size(s, single, o);
+    } else if names.is(Name::Array, s.nodes.name[o as usize]) {
+        acc.arrays += array_size(s, names, single, o);
     }
     acc
 }
 
 /// `calculateArraySize`: the node's size plus its first internal `elements` target's size
 /// when that target has exactly one retainer.
-fn array_size(s: &Snapshot, single: &SingleRetainer, o: u32) -> u64 {
+fn array_size(s: &Snapshot, names: &WellKnown, single: &SingleRetainer, o: u32) -> u64 {
     let mut size = s.self_size(o);
     for e in s.edges_of(o) {
         if s.edges.ty[e] != EdgeType::INTERNAL {
             continue;
         }
-        if s.strings.raw(s.edges.name_or_index[e]) != Some(b"elements".as_slice()) {
+        if !names.is(Name::Elements, s.edges.name_or_index[e]) {
             continue;
         }
         let t = s.edges.to[e];
@@ -118,15 +119,15 @@ impl SingleRetainer {
     }
 }
 
-pub fn calculate(s: &Snapshot, single: &SingleRetainer, total_size: u64) -> Statistics {
+pub fn calculate(s: &Snapshot, names: &WellKnown, single: &SingleRetainer, total_size: u64) -> Statistics {
     let n = s.node_count() as u32;
     #[cfg(feature = "parallel")]
     let acc = {
         use rayon::prelude::*;
-        (0..n).into_par_iter().fold(Acc::default, |a, o| visit(s, single, o, a)).reduce(Acc::default, Acc::add)
+        (0..n).into_par_iter().fold(Acc::default, |a, o| visit(s, names, single, o, a)).reduce(Acc::default, Acc::add)
     };
     #[cfg(not(feature = "parallel"))]
-    let acc = (0..n).fold(Acc::default(), |a, o| visit(s, single, o, a));
+    let acc = (0..n).fold(Acc::default(), |a, o| visit(s, names, single, o, a));
     let native = s.extra_native_bytes() + acc.native;
     Statistics {
         total: total_size,

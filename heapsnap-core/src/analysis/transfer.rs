@@ -2,6 +2,7 @@
 //! nodes (and `system / ExternalStringData` natives) owned by exactly one other node have
 //! their self size moved onto that owner. Runs only when the snapshot has user roots.
 
+use super::well_known::{Name, WellKnown};
 use crate::{EdgeType, NodeType, Snapshot};
 
 const UNVISITED: u32 = u32::MAX;
@@ -9,13 +10,13 @@ const MULTIPLE: u32 = u32::MAX - 1;
 
 /// Moves sizes in place. Returns how many nodes gave their size away.
 pub fn transfer(s: &mut Snapshot) -> usize {
-    let owners = owners(s);
+    let owners = owners(s, &WellKnown::find(s));
     apply(s, &owners)
 }
 
 /// The owner of each node (itself, another node, or none), by a walk that only reads the
 /// snapshot, so it can run beside other readers.
-pub fn owners(s: &Snapshot) -> Vec<u32> {
+pub fn owners(s: &Snapshot, names: &WellKnown) -> Vec<u32> {
     let n = s.node_count();
     assert!((n as u64) < MULTIPLE as u64, "too many nodes for calculateShallowSizes");
     let mut owners = vec![0u32; n];
@@ -24,8 +25,7 @@ pub fn owners(s: &Snapshot) -> Vec<u32> {
         let t = s.nodes.ty[i];
         let unowned = t == NodeType::HIDDEN
             || t == NodeType::ARRAY
-            || (t == NodeType::NATIVE
-                && s.strings.raw(s.nodes.name[i]) == Some(b"system / ExternalStringData".as_slice()));
+            || (t == NodeType::NATIVE && names.is(Name::ExternalStringData, s.nodes.name[i]));
         if unowned {
             *o = UNVISITED;
         } else {

@@ -153,9 +153,9 @@ pub fn sort_unstable<T: Ord + Send>(v: &mut [T]) {
     v.sort_unstable();
 }
 
-/// `f` over every node ordinal `0..n` (in parallel with `parallel`), keeping the `Some`s in
-/// ordinal order.
-pub fn filter_map_nodes<T: Send>(n: usize, f: impl Fn(u32) -> Option<T> + Sync + Send) -> Vec<T> {
+/// `f` over every index `0..n` (node ordinals, string indices; in parallel with `parallel`),
+/// keeping the `Some`s in index order.
+pub fn filter_map_indices<T: Send>(n: usize, f: impl Fn(u32) -> Option<T> + Sync + Send) -> Vec<T> {
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
