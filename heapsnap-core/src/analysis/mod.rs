@@ -10,8 +10,7 @@
 //!    (§3.5), distances (§3.6), class names, interfaces, class keys (§4) and which nodes have
 //!    one retainer, none of which needs the others' results
 //! 5. the transfer's size moves (§3.5), which only retained sizes and statistics read
-//! 6. retained sizes, dominated index (§3.8–3.9)
-//! 7. statistics (§8)
+//! 6. retained sizes and the dominated index (§3.8–3.9); beside them the statistics' sums (§8)
 //!
 //! DevTools builds the full retainer index (§3.1) first; here it is built on first use
 //! ([`Heap::retainer_index`]): the Summary and a diff's class rows never need it, and the
@@ -76,9 +75,8 @@ pub enum Phase {
     Dominators,
     /// Moving transferred sizes onto their owners.
     ShallowSizeTransfer,
+    /// Retained sizes and the dominated-node index, with the statistics alongside.
     RetainedSizes,
-    DominatedNodes,
-    Statistics,
     Done,
 }
 
@@ -157,16 +155,21 @@ impl Heap {
         if let Some(owners) = owners {
             transfer::apply(&mut snapshot, &owners);
         }
+        // The dominator tree's two products on one core, the statistics' sums on the other.
         progress(Phase::RetainedSizes);
-        let retained = dominators::retained_sizes(&snapshot, &d.dom, &d.order);
-        drop(d.order);
-        progress(Phase::DominatedNodes);
-        let (dominated_first, dominated) = dominators::dominated_index(&d.dom, snapshot.root());
-        progress(Phase::Statistics);
+        let ((retained, (dominated_first, dominated)), (sums, ids_sorted)) = util::join(
+            || {
+                let retained = dominators::retained_sizes(&snapshot, &d.dom, &d.order);
+                (retained, dominators::dominated_index(&d.dom, snapshot.root()))
+            },
+            || {
+                let sums = statistics::tally(&snapshot, &names, &single_retainer);
+                (sums, snapshot.nodes.id.windows(2).all(|w| w[0] < w[1]))
+            },
+        );
+        drop((d.order, single_retainer));
         let total = retained[snapshot.root() as usize] + snapshot.extra_native_bytes();
-        let statistics = statistics::calculate(&snapshot, &names, &single_retainer, total);
-        drop(single_retainer);
-        let ids_sorted = snapshot.nodes.id.windows(2).all(|w| w[0] < w[1]);
+        let statistics = statistics::finish(&snapshot, sums, total);
         progress(Phase::Done);
         Heap {
             snapshot,

@@ -30,8 +30,9 @@ pub struct V8HeapStatistics {
     pub system: u64,
 }
 
+/// The per-category sums, before the total (the root's retained size) is known.
 #[derive(Clone, Copy, Default)]
-struct Acc {
+pub struct Acc {
     native: u64,
     typed: u64,
     code: u64,
@@ -119,7 +120,8 @@ impl SingleRetainer {
     }
 }
 
-pub fn calculate(s: &Snapshot, names: &WellKnown, single: &SingleRetainer, total_size: u64) -> Statistics {
+/// The sums over every node (sizes after the transfer); [`finish`] adds the total.
+pub fn tally(s: &Snapshot, names: &WellKnown, single: &SingleRetainer) -> Acc {
     let n = s.node_count() as u32;
     #[cfg(feature = "parallel")]
     let acc = {
@@ -128,6 +130,11 @@ pub fn calculate(s: &Snapshot, names: &WellKnown, single: &SingleRetainer, total
     };
     #[cfg(not(feature = "parallel"))]
     let acc = (0..n).fold(Acc::default(), |a, o| visit(s, names, single, o, a));
+    acc
+}
+
+/// The Statistics view from the sums and the total size (`HeapSnapshot.totalSize`).
+pub fn finish(s: &Snapshot, acc: Acc, total_size: u64) -> Statistics {
     let native = s.extra_native_bytes() + acc.native;
     Statistics {
         total: total_size,
