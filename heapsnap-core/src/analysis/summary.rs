@@ -19,28 +19,67 @@ pub struct ClassSummary {
     pub distance: i32,
 }
 
-pub fn summary(h: &Heap) -> Vec<ClassSummary> {
-    let s = h.snapshot();
-    let n = s.node_count();
-    let k = h.classes.keys.len();
-    let mut count = vec![0u64; k];
-    let mut selfs = vec![0u64; k];
-    let mut dist = vec![i32::MAX; k];
-    let mut first_seen = vec![u32::MAX; k];
-    for o in 0..n as u32 {
-        let size = s.self_size(o);
-        if size == 0 {
-            continue;
-        }
-        let c = h.classes.node_key[o as usize] as usize;
-        if count[c] == 0 {
-            first_seen[c] = o;
-        }
-        count[c] += 1;
-        selfs[c] += size;
-        dist[c] = dist[c].min(h.distances[o as usize]);
+/// Per class key: count, Σ self, min distance and the first ordinal counted, over nodes with
+/// a self size.
+#[derive(Clone)]
+struct Rows {
+    count: Vec<u64>,
+    selfs: Vec<u64>,
+    dist: Vec<i32>,
+    first_seen: Vec<u32>,
+}
+
+impl Rows {
+    fn new(k: usize) -> Rows {
+        Rows { count: vec![0; k], selfs: vec![0; k], dist: vec![i32::MAX; k], first_seen: vec![u32::MAX; k] }
     }
-    let retained = class_retained(h);
+
+    fn add(mut self, h: &Heap, o: u32) -> Rows {
+        let size = h.snapshot().self_size(o);
+        if size != 0 {
+            let c = h.classes.node_key[o as usize] as usize;
+            self.first_seen[c] = self.first_seen[c].min(o);
+            self.count[c] += 1;
+            self.selfs[c] += size;
+            self.dist[c] = self.dist[c].min(h.distances[o as usize]);
+        }
+        self
+    }
+
+    #[cfg_attr(not(feature = "parallel"), allow(dead_code))]
+    fn merge(mut self, other: Rows) -> Rows {
+        for c in 0..self.count.len() {
+            self.count[c] += other.count[c];
+            self.selfs[c] += other.selfs[c];
+            self.dist[c] = self.dist[c].min(other.dist[c]);
+            self.first_seen[c] = self.first_seen[c].min(other.first_seen[c]);
+        }
+        self
+    }
+}
+
+pub fn summary(h: &Heap) -> Vec<ClassSummary> {
+    let n = h.node_count() as u32;
+    let k = h.classes.keys.len();
+    // The per-node sums (over node ranges when parallel) beside the dominator-tree walk.
+    let (Rows { count, selfs, dist, first_seen }, retained) = super::util::join(
+        || {
+            // One range per thread: the rows are per class, and there may be many classes.
+            #[cfg(feature = "parallel")]
+            {
+                use rayon::prelude::*;
+                let parts = rayon::current_num_threads() as u64;
+                let cut = |p: u64| (n as u64 * p / parts) as u32;
+                (0..parts)
+                    .into_par_iter()
+                    .map(|p| (cut(p)..cut(p + 1)).fold(Rows::new(k), |r, o| r.add(h, o)))
+                    .reduce(|| Rows::new(k), Rows::merge)
+            }
+            #[cfg(not(feature = "parallel"))]
+            (0..n).fold(Rows::new(k), |r, o| r.add(h, o))
+        },
+        || class_retained(h),
+    );
     let mut rows: Vec<usize> = (0..k).filter(|&c| count[c] > 0).collect();
     rows.sort_by_key(|&c| first_seen[c]);
     let mut out: Vec<ClassSummary> = rows
