@@ -264,6 +264,17 @@ impl RecordSink for NodeSlices<'_> {
     }
 
     fn records(&mut self, values: &[u64], width: usize) -> usize {
+        // Eight records a step where the CPU can, then one by one for the rest.
+        #[cfg(target_arch = "x86_64")]
+        let simd = if avx512::available() {
+            // SAFETY: the CPU has the instructions (checked just above).
+            unsafe { avx512::nodes(self, values, width) }
+        } else {
+            0
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let simd = 0;
+        let values = &values[simd * width..];
         let NodeSlices {
             schema,
             first,
@@ -315,7 +326,7 @@ impl RecordSink for NodeSlices<'_> {
             *names_needed = (*names_needed).max(largest_name as u64 + 1);
         }
         *written += stored;
-        stored
+        simd + stored
     }
 }
 
@@ -582,6 +593,17 @@ impl RecordSink for EdgeSlices<'_> {
                 .take_while(|rec| schema.quick(rec).is_some_and(|e| self.store(e, rec)))
                 .count();
         }
+        // Eight records a step where the CPU can, then one by one for the rest.
+        #[cfg(target_arch = "x86_64")]
+        let simd = if avx512::available() {
+            // SAFETY: the CPU has the instructions (checked just above).
+            unsafe { avx512::edges(self, values, width) }
+        } else {
+            0
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let simd = 0;
+        let values = &values[simd * width..];
         // The usual layout: three columns written in step, without a bounds check per store.
         let (from, n) = (self.written, (values.len() / width).min(self.ty.len() - self.written));
         let columns = self.ty[from..from + n]
@@ -597,7 +619,209 @@ impl RecordSink for EdgeSlices<'_> {
         }
         self.names_needed = needed;
         self.written += stored;
-        stored
+        simd + stored
+    }
+}
+
+/// The slice sinks' batch conversion, eight records a step: each field of eight records is
+/// gathered into one vector, checked and converted there (type codes by table, the target
+/// ordinal by a float division checked by an exact multiplication), and stored narrowed. A
+/// group with anything unusual (an invalid field, a size of 4 GiB or more, a type table too
+/// big for a register) stops the vector loop; the scalar loop takes that group from its first
+/// record, so both give the same columns.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    use super::*;
+
+    pub fn available() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+    }
+
+    /// Lane r: r × width + at, the index of field `at` of record r.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq")]
+    fn field_indices(width: usize, at: usize) -> __m512i {
+        let w = width as i64;
+        _mm512_add_epi64(
+            _mm512_mullo_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi64(w)),
+            _mm512_set1_epi64(at as i64),
+        )
+    }
+
+    /// Field `at` of the 8 records from `values[base..]`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq")]
+    fn gather(values: &[u64], base: usize, indices: __m512i, width: usize) -> __m512i {
+        assert!(base + 8 * width <= values.len());
+        // SAFETY: every index is below 8 × width, inside `values[base..]` (asserted).
+        unsafe { _mm512_i64gather_epi64::<8>(indices, values.as_ptr().add(base).cast()) }
+    }
+
+    /// A table of up to 16 codes (one per file type index) in two registers, or None.
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq")]
+    fn code_table(codes: &[u8]) -> Option<(__m512i, __m512i)> {
+        if codes.len() > 16 {
+            return None;
+        }
+        let mut t = [0i64; 16];
+        for (slot, &c) in t.iter_mut().zip(codes) {
+            *slot = c as i64;
+        }
+        // SAFETY: each load reads 8 of the 16 entries of `t`.
+        Some(unsafe { (_mm512_loadu_epi64(t.as_ptr()), _mm512_loadu_epi64(t.as_ptr().add(8))) })
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq")]
+    fn store_u32s(column: &mut [u32], at: usize, v: __m512i) {
+        let out: &mut [u32; 8] = (&mut column[at..at + 8]).try_into().expect("8 slots");
+        // SAFETY: the store writes the 8 u32 of `out`.
+        unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), _mm512_cvtepi64_epi32(v)) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq")]
+    fn store_bytes<T>(column: &mut [T], at: usize, v: __m512i) {
+        const { assert!(std::mem::size_of::<T>() == 1) };
+        let out = &mut column[at..at + 8];
+        // SAFETY: the store writes 8 one-byte entries of `out` (T is one byte, asserted), and
+        // the values are codes of T (type tables hold only valid codes).
+        unsafe { _mm_storel_epi64(out.as_mut_ptr().cast(), _mm512_cvtepi64_epi8(v)) }
+    }
+
+    const U32_MAX: i64 = u32::MAX as i64;
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq")]
+    pub fn edges(e: &mut EdgeSlices, values: &[u64], width: usize) -> usize {
+        let schema = e.schema;
+        let codes: Vec<u8> = schema.types.iter().map(|t| t.0).collect();
+        let Some((low, high)) = code_table(&codes) else { return 0 };
+        if !schema.extra.is_empty() || !schema.reciprocal_exact {
+            return 0;
+        }
+        let groups = (values.len() / width).min(e.ty.len() - e.written) / 8;
+        let (ty_at, name_at, to_at) =
+            (field_indices(width, schema.ty), field_indices(width, schema.name_or_index), field_indices(width, schema.to_node));
+        let types = _mm512_set1_epi64(codes.len() as i64);
+        let fields = _mm512_set1_epi64(schema.node_fields as i64);
+        let inverse = _mm512_set1_pd(1.0 / schema.node_fields as f64);
+        let nodes = _mm512_set1_epi64(schema.node_count as i64);
+        let mut needed = _mm512_setzero_si512();
+        let mut done = 0;
+        while done < groups {
+            let base = done * 8 * width;
+            let t = gather(values, base, ty_at, width);
+            let name = gather(values, base, name_at, width);
+            let to = gather(values, base, to_at, width);
+            // The ordinal `to` names: rounded quotient, exact when it multiplies back (a `to`
+            // that does not fit a double's 53 bits cannot multiply back to itself below 2^40).
+            let q = _mm512_cvt_roundpd_epu64::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(_mm512_mul_pd(
+                _mm512_cvtepu64_pd(to),
+                inverse,
+            ));
+            let valid = _mm512_cmplt_epu64_mask(t, types)
+                & _mm512_cmple_epu64_mask(name, _mm512_set1_epi64(U32_MAX))
+                & _mm512_cmpeq_epi64_mask(_mm512_mullo_epi64(q, fields), to)
+                & _mm512_cmplt_epu64_mask(q, nodes);
+            if valid != 0xFF {
+                break;
+            }
+            let code = _mm512_permutex2var_epi64(low, t, high);
+            let at = e.written + done * 8;
+            store_bytes(e.ty, at, code);
+            store_u32s(e.name_or_index, at, name);
+            store_u32s(e.to, at, q);
+            // Element and hidden edges carry a number, not a string index.
+            let named = _mm512_cmpneq_epi64_mask(code, _mm512_set1_epi64(EdgeType::ELEMENT.0 as i64))
+                & _mm512_cmpneq_epi64_mask(code, _mm512_set1_epi64(EdgeType::HIDDEN.0 as i64));
+            needed = _mm512_mask_max_epu64(needed, named, needed, _mm512_add_epi64(name, _mm512_set1_epi64(1)));
+            done += 1;
+        }
+        e.names_needed = e.names_needed.max(_mm512_reduce_max_epu64(needed));
+        e.written += done * 8;
+        done * 8
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq")]
+    pub fn nodes(n: &mut NodeSlices, values: &[u64], width: usize) -> usize {
+        let schema = n.schema;
+        let codes: Vec<u8> = schema.types.iter().map(|t| t.0).collect();
+        let Some((low, high)) = code_table(&codes) else { return 0 };
+        let at = &schema.at;
+        let groups = (values.len() / width).min(n.ty.len() - n.written) / 8;
+        let (ty_at, name_at, id_at, size_at, count_at) = (
+            field_indices(width, at.ty),
+            field_indices(width, at.name),
+            field_indices(width, at.id),
+            field_indices(width, at.self_size),
+            field_indices(width, at.edge_count),
+        );
+        let det_at = at.detachedness.map(|d| field_indices(width, d));
+        let extra_at: Vec<__m512i> = at.extra.iter().map(|&x| field_indices(width, x)).collect();
+        let types = _mm512_set1_epi64(codes.len() as i64);
+        let narrow = _mm512_set1_epi64(U32_MAX);
+        let mut needed = _mm512_setzero_si512();
+        let mut done = 0;
+        while done < groups {
+            let base = done * 8 * width;
+            let t = gather(values, base, ty_at, width);
+            let name = gather(values, base, name_at, width);
+            let id = gather(values, base, id_at, width);
+            let size = gather(values, base, size_at, width);
+            let count = gather(values, base, count_at, width);
+            // Sizes of 4 GiB and more go to the big-size table: the scalar loop's.
+            let valid = _mm512_cmplt_epu64_mask(t, types)
+                & _mm512_cmple_epu64_mask(name, narrow)
+                & _mm512_cmple_epu64_mask(id, narrow)
+                & _mm512_cmple_epu64_mask(count, narrow)
+                & _mm512_cmplt_epu64_mask(size, narrow);
+            if valid != 0xFF {
+                break;
+            }
+            let i = n.written + done * 8;
+            store_bytes(n.ty, i, _mm512_permutex2var_epi64(low, t, high));
+            store_u32s(n.name, i, name);
+            store_u32s(n.id, i, id);
+            store_u32s(n.self_size, i, size);
+            store_u32s(n.counts, i, count);
+            needed = _mm512_max_epu64(needed, _mm512_add_epi64(name, _mm512_set1_epi64(1)));
+            // The sparse columns: only lanes that are not zero are written.
+            let mut lanes = [0u64; 8];
+            if let Some(d) = det_at {
+                let det = gather(values, base, d, width);
+                let mut set = _mm512_test_epi64_mask(det, det);
+                if set != 0 && !n.detachedness.is_empty() {
+                    // SAFETY: the store writes the 8 entries of `lanes`.
+                    unsafe { _mm512_storeu_epi64(lanes.as_mut_ptr().cast(), det) };
+                    while set != 0 {
+                        let r = set.trailing_zeros() as usize;
+                        n.detachedness[i + r] = lanes[r].min(255) as u8;
+                        set &= set - 1;
+                    }
+                }
+            }
+            for (col, &x) in n.extra.iter_mut().zip(&extra_at) {
+                let v = gather(values, base, x, width);
+                let mut set = _mm512_test_epi64_mask(v, _mm512_set1_epi64(U32_MAX));
+                if set != 0 {
+                    // SAFETY: the store writes the 8 entries of `lanes`.
+                    unsafe { _mm512_storeu_epi64(lanes.as_mut_ptr().cast(), v) };
+                    while set != 0 {
+                        let r = set.trailing_zeros() as usize;
+                        col[i + r] = lanes[r] as u32;
+                        set &= set - 1;
+                    }
+                }
+            }
+            done += 1;
+        }
+        n.names_needed = n.names_needed.max(_mm512_reduce_max_epu64(needed));
+        n.written += done * 8;
+        done * 8
     }
 }
 
