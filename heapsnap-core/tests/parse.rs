@@ -205,6 +205,36 @@ fn other_sections_are_kept_and_unknown_keys_skipped() {
     assert_eq!(columns(&chunked(&text, &[text.len() / 2]).unwrap()), columns(&s));
 }
 
+#[test]
+fn sections_read_ahead_beside_the_edges_are_taken_only_from_their_own_offset() {
+    // The mapped parse reads `locations` and `strings` ahead from the first `"locations"` and
+    // `"strings"` keys after the edges. Decoys inside an unknown section come first here: the
+    // read-ahead finds them, and the machine must not take them.
+    let nodes = [9, 0, 1, 0, 1, 0, 0, /**/ 3, 1, 3, 40, 0, 0, 0];
+    let decoy = r#","future":{"locations":[0,9,9,9],"strings":["decoy"]},"locations":[7,4,10,2]"#;
+    let text = file(&NODE7, &EDGE3, &nodes, &[2, 0, 7], &["", "Obj"], decoy);
+    let s = whole(&text).unwrap();
+    assert_eq!((s.strings.len(), s.strings.get(1).as_ref()), (2, "Obj"));
+    assert_eq!(s.locations.len(), 1);
+    assert_eq!((s.locations[0].node, s.locations[0].script_id, s.locations[0].line), (1, 4, 10));
+    assert_eq!(columns(&chunked(&text, &[text.len() / 2]).unwrap()), columns(&s));
+
+    // Without decoys the read-ahead is taken; the result is the chunked parse's.
+    let plain = file(&NODE7, &EDGE3, &nodes, &[2, 0, 7], &["", "Obj", "x\\\"y"], r#","locations":[7,4,10,2]"#);
+    let s = whole(&plain).unwrap();
+    assert_eq!(s.strings.get(2).as_ref(), "x\\\"y");
+    assert_eq!(columns(&chunked(&plain, &[plain.len() / 3]).unwrap()), columns(&s));
+
+    // A read-ahead that fails is dropped: the machine reads the section itself and reports
+    // the error at the same place as the chunked parse.
+    let broken = plain.replace(r#""Obj","#, r#""Obj" 7,"#);
+    let e = err(&broken);
+    assert_eq!((e.kind, e.section), (ErrorKind::Syntax, Section::Strings));
+    assert_eq!(e.offset as usize, broken.find(" 7,").unwrap() + 1);
+    let e = err(&plain.replace("[7,4,10,2]", "[7,4,1x,2]"));
+    assert_eq!((e.kind, e.section), (ErrorKind::Syntax, Section::Locations));
+}
+
 fn err(text: &str) -> heapsnap_core::Error {
     let e = whole(text).expect_err("must fail");
     // Told the length, as the browser viewer is, the chunked parser refuses what the mapped one does.

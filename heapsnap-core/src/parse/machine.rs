@@ -18,6 +18,7 @@ use crate::parse::pieces::{self, split_column, Piece};
 use crate::parse::records::{
     finish_nodes, Assembler, EdgeAppender, EdgeSchema, EdgeSlices, NodeAppender, NodeSchema, NodeSlices, RecordSink,
 };
+use crate::parse::tail::{self, Tail};
 use crate::parse::{ParseOptions, Status};
 use crate::snapshot::{EdgeColumns, Location, NodeColumns, Snapshot, TraceData};
 use crate::strings::{Backing, StringTable};
@@ -132,6 +133,8 @@ pub struct Machine<'o> {
     overclaim: Option<Error>,
     /// How many strings the nodes and the edges refer to (the largest index used, plus one).
     names_needed: [u64; 2],
+    /// `locations` and `strings` read ahead beside the edges (mapped input only).
+    read_ahead: Tail,
 }
 
 impl<'o> Machine<'o> {
@@ -157,6 +160,7 @@ impl<'o> Machine<'o> {
             trace_tree: None,
             overclaim: None,
             names_needed: [0; 2],
+            read_ahead: Tail::default(),
         }
     }
 
@@ -270,12 +274,12 @@ impl<'o> Machine<'o> {
                         continue;
                     }
                     self.state = self.punctuation(state, b, at, &bytes[i - 1..])?;
-                    if let State::Ints(Key::Nodes | Key::Edges, _) = self.state {
-                        if self.whole.is_some() {
-                            // Mapped input: the rest of the array is in `bytes`.
-                            if let Some(n) = self.whole_array(&bytes[i..], base + i as u64)? {
-                                i += n;
-                            }
+                    if self.whole.is_some() {
+                        // Mapped input: the rest of the array is in `bytes`.
+                        if let Some(n) = self.whole_array(&bytes[i..], base + i as u64)? {
+                            i += n;
+                        } else if let Some(end) = self.take_read_ahead(at)? {
+                            i = (end - base) as usize;
                         }
                     }
                 }
@@ -518,7 +522,38 @@ impl<'o> Machine<'o> {
     /// pieces and scans them in parallel into preallocated columns. Returns the bytes consumed
     /// (through the `]`), or None to fall back to the sequential scanner (no `]`: the file is
     /// truncated, and the sequential scanner reports how far it got).
+    /// The section whose `[` is at `open`, if it was read ahead from there: takes it in and
+    /// returns the offset just past its `]`.
+    fn take_read_ahead(&mut self, open: u64) -> Result<Option<u64>> {
+        match self.state {
+            State::Ints(Key::Locations, _) => match self.read_ahead.locations.take() {
+                Some(ahead) if ahead.open == open => {
+                    self.target = IntTarget::List(ahead.value, Assembler::new(1));
+                    self.end_ints(Key::Locations, ahead.end)?;
+                    self.state = State::AfterValue;
+                    Ok(Some(ahead.end))
+                }
+                _ => Ok(None),
+            },
+            State::Strings(_) => match self.read_ahead.strings.take() {
+                Some(ahead) if ahead.open == open => {
+                    self.strings = ahead.value;
+                    self.strings_done = true;
+                    self.state = State::AfterValue;
+                    Ok(Some(ahead.end))
+                }
+                _ => Ok(None),
+            },
+            _ => Ok(None),
+        }
+    }
+
+    /// Reads a whole `nodes` or `edges` array of mapped input (`rest` starts after its `[`)
+    /// in parallel pieces; None for any other state, or if the array does not end.
     fn whole_array(&mut self, rest: &[u8], base: u64) -> Result<Option<usize>> {
+        if !matches!(self.state, State::Ints(Key::Nodes | Key::Edges, _)) {
+            return Ok(None);
+        }
         let Some(found) = pieces::delimit(rest) else { return Ok(None) };
         let close = found.close;
         let body = &rest[..close];
@@ -544,7 +579,12 @@ impl<'o> Machine<'o> {
                 let schema = app.schema;
                 let (count, plan) = pieces::plan(body, &found, base, schema.field_count, Section::Edges)?;
                 let mut cols = schema.columns(0, count);
-                self.names_needed[1] = scan_edges(&schema, &mut cols, body, base, plan, &scanned, &progress)?;
+                let whole = self.whole.clone().expect("whole_array reads mapped input");
+                let read_ahead = || tail::read_ahead(&whole, end as usize);
+                let (needed, ahead) =
+                    beside(|| scan_edges(&schema, &mut cols, body, base, plan, &scanned, &progress), read_ahead);
+                self.names_needed[1] = needed?;
+                self.read_ahead = ahead;
                 self.set_edges(cols, end)?;
             }
             _ => unreachable!("whole_array is only entered for nodes and edges"),
@@ -603,10 +643,19 @@ impl<'o> Machine<'o> {
     }
 }
 
+/// Runs `a` and `b` at the same time where rayon has threads (`b` on a core of its own while
+/// `a`'s parallel work takes the rest), else one after the other.
+fn beside<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    #[cfg(feature = "parallel")]
+    return rayon::join(a, b);
+    #[cfg(not(feature = "parallel"))]
+    (a(), b())
+}
+
 /// Scans one pushed chunk of `nodes` or `edges`: the general scanner up to the first record
 /// boundary (a record may straddle chunks), the fast path over the whole records after it,
 /// and the general scanner again for the chunk's last few records.
-fn feed_records(
+pub(super) fn feed_records(
     scanner: &mut IntScanner,
     records: &mut Assembler,
     sink: &mut impl RecordSink,

@@ -18,6 +18,7 @@ mod json;
 mod machine;
 mod pieces;
 mod records;
+mod tail;
 
 use std::fmt;
 

@@ -704,8 +704,11 @@ mod avx512 {
             return 0;
         }
         let groups = (values.len() / width).min(e.ty.len() - e.written) / 8;
-        let (ty_at, name_at, to_at) =
-            (field_indices(width, schema.ty), field_indices(width, schema.name_or_index), field_indices(width, schema.to_node));
+        let (ty_at, name_at, to_at) = (
+            field_indices(width, schema.ty),
+            field_indices(width, schema.name_or_index),
+            field_indices(width, schema.to_node),
+        );
         let types = _mm512_set1_epi64(codes.len() as i64);
         let fields = _mm512_set1_epi64(schema.node_fields as i64);
         let inverse = _mm512_set1_pd(1.0 / schema.node_fields as f64);
