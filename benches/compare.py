@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """heapsnap beside Chrome DevTools' worker and memlab on the same generated snapshots.
 
-    benches/compare.py [--sizes 100,300,1000,3000] [--peers-up-to MB] [--out benches/results]
+    benches/compare.py [--sizes 100,300,1000,3000] [--peers-up-to MB] [--out benches/results] [--replot]
 
 For each size (MB) it generates /tmp/heapsnap-bench/big-<N>mb.heapsnapshot with
 testdata/gen/big.js if missing, warms the page cache, then runs, one after the other:
   - heapsnap summary (and the `phases` profiler's memchr comma scan, the parse baseline),
   - DevTools' heap snapshot worker (../shared/conformance/devtools-reference.sh),
   - memlab (benches/peers/memlab-summary.js: getFullHeapFromFile + a class histogram),
-and writes results.csv, table.md and plot.png (time and memory against nodes + edges).
+and writes results.csv, table.md and plot.png (time and memory against nodes + edges; the plot
+needs matplotlib: `pip install matplotlib`).
 
 Memory: peak RSS from GNU time for every tool; for heapsnap also its peak anonymous memory
 (RssAnon, sampled every 20 ms from /proc/PID/status), which excludes the mapped file's pages.
+parse/scan: the `phases` profiler's parse over a memchr count of the file's commas, each the
+best of three in one process (summary_parse_s is the parse inside the reported summary run).
 heapsnap runs three times per size and the median run is reported; the peers run once.
 Run it on an otherwise idle machine; every figure is from this one run, side by side.
 """
@@ -74,9 +77,15 @@ def main():
     ap.add_argument("--sizes", default="100,300,1000")
     ap.add_argument("--peers-up-to", type=int, default=1000, help="skip DevTools and memlab above this size (MB)")
     ap.add_argument("--out", default=str(ROOT / "benches/results"))
+    ap.add_argument("--replot", action="store_true", help="only redraw plot.png from the out folder's results.csv")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.replot:
+        with open(out / "results.csv", newline="") as f:
+            rows = [{k: float(v) for k, v in r.items() if v != "" and k != "heapsnap_runs_s"} for r in csv.DictReader(f)]
+        plot(rows, out / "plot.png")
+        return
     subprocess.run(["cargo", "build", "--release", "--locked", "-p", "heapsnap-cli", "-p", "heapsnap-benches"], cwd=ROOT, check=True)
     rows = []
     for mb in [int(s) for s in args.sizes.split(",")]:
@@ -87,13 +96,17 @@ def main():
         runs = sorted((timed([str(HEAPSNAP), "summary", "--json", "--quiet", str(path)]) for _ in range(3)), key=lambda r: r[0])
         s, rss, anon, text = runs[1]
         summary = json.loads(text)
-        phases = subprocess.run([str(PHASES), str(path)], capture_output=True, text=True, check=True).stdout
+        # The parse against the byte scan in one process, each the best of three, both from
+        # page cache: `phases` runs the scan three times and the parse once plus `--repeat`.
+        phases = subprocess.run([str(PHASES), str(path), "--parse-only", "--repeat", "2"],
+                                capture_output=True, text=True, check=True).stdout
         scan = float(re.search(r"memchr comma scan ([\d.]+) s", phases).group(1))
-        parse = summary["timing_ms"]["parse"] / 1000
+        parse = float(re.search(r"^parse\s+([\d.]+)", phases, re.M).group(1))
         row = {"mb": round(size / 1e6), "nodes": summary["nodes"], "edges": summary["edges"],
-               "heapsnap_s": round(s, 2), "heapsnap_rss_mb": rss >> 20, "heapsnap_anon_mb": anon >> 20,
+               "heapsnap_s": round(s, 2), "heapsnap_runs_s": " ".join(f"{r[0]:.2f}" for r in runs), "heapsnap_rss_mb": rss >> 20, "heapsnap_anon_mb": anon >> 20,
                "anon_over_file": round(anon / size, 2), "parse_s": parse, "comma_scan_s": scan,
-               "parse_over_scan": round(parse / scan, 1)}
+               "parse_over_scan": round(parse / scan, 1),
+               "summary_parse_s": summary["timing_ms"]["parse"] / 1000}
         if mb <= args.peers_up_to:
             for name, cmd in [("devtools", [str(DEVTOOLS), str(path), str(BENCH_DIR / "dt.json")]),
                               ("memlab", ["node", "--max-old-space-size=20000", str(MEMLAB), str(path)])]:

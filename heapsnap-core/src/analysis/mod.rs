@@ -27,8 +27,8 @@
 //! - essential edges: per node range (16 or fewer), its words of the bitmap and a WeakMap
 //!   edge-name cache (a bit per string).
 //! - dominators: num, vertex, parent (becomes idom) 12N + DFS stack ≤ 8N; then essential
-//!   predecessors 4(N+2) + 4 per essential edge, semi 4N and the 12-byte link-eval forest
-//!   entries; the result reuses num's memory and the order vertex's. At 13M/39M ≈ 0.5 GB,
+//!   predecessors 4(N+2) + 4 per essential edge, semi 4N and the 8-byte link-eval forest
+//!   entries (ancestor, least semidominator); the result reuses num's memory and the order vertex's. At 13M/39M ≈ 0.5 GB,
 //!   the peak.
 //! - beside them: the transfer's owners 4N + worklist (≤ 8N); distances' BFS frontier (≤ 4N)
 //!   and the WeakMap pair set; classes' per-string class cache and property-name ranks

@@ -286,7 +286,7 @@ impl Batch {
         self.convert_located();
         let len = self.ready;
         let complete = len / self.width;
-        let certain = if len % self.width == 0 { complete.saturating_sub(1) } else { complete };
+        let certain = if len.is_multiple_of(self.width) { complete.saturating_sub(1) } else { complete };
         let cut = certain * self.width;
         let taken = sink.records(&self.values[..cut], self.width);
         if taken < certain {
@@ -470,8 +470,8 @@ mod avx512 {
         let in_lane = load64(&IN_LANE, 0);
         let r = batch.ready;
         debug_assert!(batch.located == 0 && r + count <= CARRIED + CAPACITY);
-        for g in 0..count.div_ceil(8) {
-            let group = load64(&GROUP[g], 0);
+        for (g, group) in GROUP.iter().enumerate().take(count.div_ceil(8)) {
+            let group = load64(group, 0);
             let lane_end = _mm512_permutexvar_epi8(group, end);
             let lane_len = _mm512_permutexvar_epi8(group, len);
             // Bytes end - 8 + j of the block, at end + 8 + j in the window.
