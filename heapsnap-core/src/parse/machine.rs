@@ -518,10 +518,6 @@ impl<'o> Machine<'o> {
         })
     }
 
-    /// Mapped fast path for `nodes`/`edges`: finds the closing `]`, plans record-aligned
-    /// pieces and scans them in parallel into preallocated columns. Returns the bytes consumed
-    /// (through the `]`), or None to fall back to the sequential scanner (no `]`: the file is
-    /// truncated, and the sequential scanner reports how far it got).
     /// The section whose `[` is at `open`, if it was read ahead from there: takes it in and
     /// returns the offset just past its `]`.
     fn take_read_ahead(&mut self, open: u64) -> Result<Option<u64>> {
@@ -548,8 +544,11 @@ impl<'o> Machine<'o> {
         }
     }
 
-    /// Reads a whole `nodes` or `edges` array of mapped input (`rest` starts after its `[`)
-    /// in parallel pieces; None for any other state, or if the array does not end.
+    /// Mapped fast path for `nodes`/`edges` (`rest` starts after the `[`): finds the closing
+    /// `]`, plans record-aligned pieces and scans them in parallel into preallocated columns.
+    /// Returns the bytes consumed (through the `]`), or None in any other state and to fall
+    /// back to the sequential scanner (no `]`: the file is truncated, and the sequential
+    /// scanner reports how far it got).
     fn whole_array(&mut self, rest: &[u8], base: u64) -> Result<Option<usize>> {
         if !matches!(self.state, State::Ints(Key::Nodes | Key::Edges, _)) {
             return Ok(None);

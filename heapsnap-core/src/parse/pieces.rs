@@ -2,10 +2,10 @@
 //! parallel, each straight into its own slices of the preallocated columns (no intermediate
 //! copy of the array).
 //!
-//! One pass over the rest of the file ([`delimit`], memchr, chunks in parallel) finds the
-//! array's closing `]` and counts the commas of each chunk before it: the exact value count,
-//! so columns are sized from the file's content, not from the header's claims. Each chunk
-//! boundary then moves forward to the next record start ([`plan`]).
+//! One pass over the rest of the file ([`delimit`], AVX-512 or memchr, chunks in parallel)
+//! finds the array's closing `]` and counts the commas of each chunk before it: the exact
+//! value count, so columns are sized from the file's content, not from the header's claims.
+//! Each chunk boundary then moves forward to the next record start ([`plan`]).
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
