@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
+use crate::analysis::util;
 use crate::error::{Error, ErrorKind, Result, Section};
 use crate::meta::Header;
 use crate::parse::fast;
@@ -580,8 +581,9 @@ impl<'o> Machine<'o> {
                 let mut cols = schema.columns(0, count);
                 let whole = self.whole.clone().expect("whole_array reads mapped input");
                 let read_ahead = || tail::read_ahead(&whole, end as usize);
+                // The read-ahead on one core; the edges' pieces take the others.
                 let (needed, ahead) =
-                    beside(|| scan_edges(&schema, &mut cols, body, base, plan, &scanned, &progress), read_ahead);
+                    util::join(|| scan_edges(&schema, &mut cols, body, base, plan, &scanned, &progress), read_ahead);
                 self.names_needed[1] = needed?;
                 self.read_ahead = ahead;
                 self.set_edges(cols, end)?;
@@ -640,15 +642,6 @@ impl<'o> Machine<'o> {
         };
         Ok(snapshot)
     }
-}
-
-/// Runs `a` and `b` at the same time where rayon has threads (`b` on a core of its own while
-/// `a`'s parallel work takes the rest), else one after the other.
-fn beside<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
-    #[cfg(feature = "parallel")]
-    return rayon::join(a, b);
-    #[cfg(not(feature = "parallel"))]
-    (a(), b())
 }
 
 /// Scans one pushed chunk of `nodes` or `edges`: the general scanner up to the first record
