@@ -328,6 +328,20 @@ pub fn records(bytes: &[u8], _base: u64, width: usize, sink: &mut impl RecordSin
 
 /// The loop of [`records`] on plain instructions (SSE2 masks on x86-64).
 fn scalar(bytes: &[u8], sink: &mut impl RecordSink, batch: &mut Batch) -> usize {
+    walk(bytes, sink, batch, masks, Batch::locate)
+}
+
+/// The loop of [`records`] over 64-byte blocks, with `masks` finding a block's bit masks and
+/// `read` locating (and possibly converting) its numbers: the checks and the batching are the
+/// same whichever instructions do those two.
+#[inline(always)]
+fn walk(
+    bytes: &[u8],
+    sink: &mut impl RecordSink,
+    batch: &mut Batch,
+    masks: impl Fn(&[u8], usize) -> Masks,
+    mut read: impl FnMut(&mut Batch, &[u8], usize, Masks, Masks, Carry) -> bool,
+) -> usize {
     let mut carry = Carry::AFTER_COMMA;
     let mut m = masks(bytes, 0);
     if !v8_shaped(m, carry) {
@@ -338,7 +352,7 @@ fn scalar(bytes: &[u8], sink: &mut impl RecordSink, batch: &mut Batch) -> usize 
     // may run into it); their 16-byte loads stay inside `bytes` because the next block does.
     while at + 2 * BLOCK <= bytes.len() {
         let next = masks(bytes, at + BLOCK);
-        if !batch.locate(bytes, at, m, next, carry) {
+        if !read(batch, bytes, at, m, next, carry) {
             return batch.finish(sink);
         }
         if batch.len() >= BATCH {
@@ -520,40 +534,24 @@ mod avx512 {
         true
     }
 
-    /// [`super::records`]'s loop (same checks, same results) on these instructions.
+    /// [`super::records`]'s loop ([`walk`]: same checks, same results) on these instructions.
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512vbmi2")]
     pub fn records(bytes: &[u8], sink: &mut impl RecordSink, batch: &mut Batch) -> usize {
-        let mut carry = Carry::AFTER_COMMA;
-        let mut m = masks(bytes, 0);
-        if !v8_shaped(m, carry) {
-            return 0;
-        }
-        let mut at = 0;
-        while at + 2 * BLOCK <= bytes.len() {
-            let next = masks(bytes, at + BLOCK);
-            let read = if at == 0 {
-                let read = batch.locate(bytes, at, m, next, carry);
-                batch.convert_located();
-                read
-            } else {
-                block(batch, bytes, at, m, next, carry)
-            };
-            if !read {
-                return batch.finish(sink);
-            }
-            if batch.len() >= BATCH {
-                if let Some(stop) = batch.flush(sink) {
-                    return stop;
+        walk(
+            bytes,
+            sink,
+            batch,
+            |bytes, at| masks(bytes, at),
+            |batch, bytes, at, m, next, carry| {
+                if at == 0 {
+                    let read = batch.locate(bytes, at, m, next, carry);
+                    batch.convert_located();
+                    read
+                } else {
+                    block(batch, bytes, at, m, next, carry)
                 }
-            }
-            carry = Carry::after(m);
-            if !v8_shaped(next, carry) {
-                break;
-            }
-            m = next;
-            at += BLOCK;
-        }
-        batch.finish(sink)
+            },
+        )
     }
 }
 
