@@ -15,9 +15,6 @@ use heapsnap_core::diff::{self, DiffOptions};
 use heapsnap_core::duplicates::{self, DuplicateOptions};
 use heapsnap_core::parse::{self, parse_bytes, ParseOptions};
 
-#[global_allocator]
-static ALLOC: heapsnap_core::alloc::HugePages = heapsnap_core::alloc::HugePages;
-
 fn bench_file() -> PathBuf {
     let path = std::env::var_os("HEAPSNAP_BENCH_FILE")
         .map(PathBuf::from)

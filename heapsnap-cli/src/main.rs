@@ -10,11 +10,6 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Large blocks on huge pages: the columns and per-node arrays are hundreds of MB of fresh
-/// memory (see `heapsnap_core::alloc`).
-#[global_allocator]
-static ALLOC: heapsnap_core::alloc::HugePages = heapsnap_core::alloc::HugePages;
-
 #[derive(Parser)]
 #[command(name = "heapsnap", version, about = "Why did memory blow up? Fast answers from V8 heap snapshots.")]
 struct Cli {

@@ -6,12 +6,12 @@
 //! Data flow: bytes → [`parse`] → [`Snapshot`] (columns) → [`analysis`] → reports.
 //! See ARCHITECTURE.md at the repository root.
 
-pub mod alloc;
 pub mod analysis;
 pub mod diff;
 pub mod duplicates;
 pub mod error;
 pub mod meta;
+pub mod pages;
 pub mod parse;
 pub mod paths;
 pub mod query;

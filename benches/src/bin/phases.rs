@@ -15,9 +15,6 @@ use heapsnap_benches::{memory, scan_commas};
 use heapsnap_core::analysis::{Heap, Phase};
 use heapsnap_core::parse::{self, ParseOptions};
 
-#[global_allocator]
-static ALLOC: heapsnap_core::alloc::HugePages = heapsnap_core::alloc::HugePages;
-
 /// One run: (phase name, seconds, anonymous MB at its end) in order.
 type Run = Vec<(String, Duration, u64)>;
 

@@ -9,7 +9,7 @@
 //! (1-based, 0 = none) for locality and freed when the pass ends.
 
 use super::util::{prefetch, BitVec};
-use crate::Snapshot;
+use crate::{pages, Snapshot};
 
 pub struct DominatorResult {
     /// Immediate dominator per ordinal; the root's is itself.
@@ -118,12 +118,13 @@ impl Predecessors {
 pub fn compute(s: &Snapshot, essential: &BitVec) -> DominatorResult {
     let n = s.node_count();
     let root = s.root();
-    // num[ordinal] = DFS number (0 = unvisited); vertex[number] = ordinal.
-    let mut num = vec![0u32; n];
+    // num[ordinal] = DFS number (0 = unvisited); vertex[number] = ordinal. `num` and
+    // `indegree` are read at random before they are written: populated up front.
+    let mut num = pages::zeroed_populated::<u32>(n);
     let mut vertex = vec![0u32; n + 1];
     let mut parent = vec![0u32; n + 1];
     // Essential in-degree per DFS number, for the predecessor index.
-    let mut indegree = vec![0u32; n + 2];
+    let mut indegree = pages::zeroed_populated::<u32>(n + 2);
     let mut count = 0u32;
     let mut stack: Vec<(u32, u32)> = Vec::new();
 

@@ -136,34 +136,39 @@ impl Heap {
         let weak_maps = essential::WeakMapNames::find(&snapshot);
         let essential = essential::compute(&snapshot, &flags, &weak_maps);
         let names = well_known::WellKnown::find(&snapshot);
-        // The transfer's ownership walk and the dominators' predecessor index only read the
-        // graph: they run side by side, then the sizes move.
         // The dominator tree is one sequential pass; everything else that reads the graph
         // (the transfer's ownership walk, distances, class names, the statistics' retainer
-        // counts) needs neither its result nor the others', and runs on the second core.
+        // counts) needs neither its result nor the others', and runs on the second core. So
+        // do the statistics' sums when no sizes are to move (no user roots: every Node.js
+        // snapshot); else they wait for the transfer.
         progress(Phase::Dominators);
-        let (d, (owners, distances, classes, single_retainer)) = util::join(
+        let (d, (owners, distances, classes, single_retainer, early)) = util::join(
             || dominators::compute(&snapshot, &essential),
             || {
                 let owners = has_user_roots.then(|| transfer::owners(&snapshot, &names));
                 let distances = distances::calculate(&snapshot, &names, &weak_maps);
                 let classes = classes::calculate(&snapshot, &snapshot.locations);
-                (owners, distances, classes, statistics::SingleRetainer::new(&snapshot))
+                let single = statistics::SingleRetainer::new(&snapshot);
+                let early = owners.is_none().then(|| statistics::tally(&snapshot, &names, &single));
+                (owners, distances, classes, single, early)
             },
         );
         progress(Phase::ShallowSizeTransfer);
         if let Some(owners) = owners {
             transfer::apply(&mut snapshot, &owners);
         }
-        // The dominator tree's two products on one core, the statistics' sums on the other.
+        // The dominator tree's two products side by side, and the statistics' sums if not
+        // done yet.
         progress(Phase::RetainedSizes);
         let ((retained, (dominated_first, dominated)), (sums, ids_sorted)) = util::join(
             || {
-                let retained = dominators::retained_sizes(&snapshot, &d.dom, &d.order);
-                (retained, dominators::dominated_index(&d.dom, snapshot.root()))
+                util::join(
+                    || dominators::retained_sizes(&snapshot, &d.dom, &d.order),
+                    || dominators::dominated_index(&d.dom, snapshot.root()),
+                )
             },
             || {
-                let sums = statistics::tally(&snapshot, &names, &single_retainer);
+                let sums = early.unwrap_or_else(|| statistics::tally(&snapshot, &names, &single_retainer));
                 (sums, snapshot.nodes.id.windows(2).all(|w| w[0] < w[1]))
             },
         );

@@ -185,6 +185,7 @@ pub fn scan<S: RecordSink + Send>(
     let run = |(k, (piece, mut sink)): (usize, (Piece, S))| -> Result<S> {
         let bytes = &body[piece.bytes.clone()];
         let at = base + piece.bytes.start as u64;
+        sink.populate();
         // The fast path reads what has V8's exact layout; the general scanner the rest.
         let fast = fast::records(bytes, at, width, &mut sink)?;
         let mut scanner = if k == 0 && fast == 0 { IntScanner::new(section) } else { IntScanner::at_value(section) };

@@ -5,6 +5,7 @@
 
 use crate::error::{Error, Result, Section};
 use crate::meta::Header;
+use crate::pages;
 use crate::snapshot::{EdgeColumns, EdgeType, NodeColumns, NodeType};
 
 /// What a node field means, by its position in a record.
@@ -187,6 +188,10 @@ pub trait RecordSink {
     fn records(&mut self, values: &[u64], width: usize) -> usize {
         values.chunks_exact(width).take_while(|rec| self.record(rec, 0).is_ok()).count()
     }
+
+    /// Maps in the memory the sink is about to fill ([`crate::pages::populate`]), on the
+    /// thread that fills it, before the scan starts.
+    fn populate(&mut self) {}
 }
 
 /// A flat list of values (records of any width, appended in order).
@@ -254,6 +259,15 @@ impl NodeSlices<'_> {
 }
 
 impl RecordSink for NodeSlices<'_> {
+    fn populate(&mut self) {
+        // Not `detachedness` and `extra`: written only where nonzero, mostly never touched.
+        pages::populate(self.ty);
+        pages::populate(self.name);
+        pages::populate(self.id);
+        pages::populate(self.self_size);
+        pages::populate(self.counts);
+    }
+
     #[inline]
     fn record(&mut self, rec: &[u64], offset: u64) -> Result<()> {
         let node = self.schema.convert(rec, offset)?;
@@ -576,6 +590,12 @@ impl EdgeSlices<'_> {
 }
 
 impl RecordSink for EdgeSlices<'_> {
+    fn populate(&mut self) {
+        pages::populate(self.ty);
+        pages::populate(self.name_or_index);
+        pages::populate(self.to);
+    }
+
     #[inline]
     fn record(&mut self, rec: &[u64], offset: u64) -> Result<()> {
         let edge = self.schema.convert(rec, offset)?;
