@@ -2,12 +2,13 @@
 //!
 //! Why: the columns and per-node arrays are hundreds of MB of fresh memory, and on a virtual
 //! machine a page fault costs more than the work done in the page. Measured on the bench VM
-//! (benches/RESULTS.md): faulting fresh memory in runs at 1–2 GB/s, `MADV_POPULATE_WRITE`
-//! at about 3 GB/s. Worse, an array read at random before it is written (a DFS's "visited"
+//! (benches/RESULTS.md): faulting fresh memory in runs at 0.5–2.4 GB/s, `MADV_POPULATE_WRITE`
+//! at 1.6–3 GB/s. Worse, an array read at random before it is written (a DFS's "visited"
 //! numbers, in-degree counters) first maps the shared zero page and then faults again on the
 //! write, flushing the TLB of every core. Populating such an array once, up front, avoids
 //! both. (Transparent huge pages are no help there: on that VM a fresh 2 MiB page costs 2.5×
-//! more per byte than 4 KiB ones, because the host hands its memory back in 2 MiB blocks.)
+//! more per byte than 4 KiB ones, as free page reporting hands memory back to the host in
+//! 2 MiB blocks, so every fresh huge page is a host fault.)
 //!
 //! Only memory the program writes anyway is populated; a zeroed column written only where
 //! nonzero (`trace_node_id`) is left to stay untouched.
