@@ -25,7 +25,7 @@ pub struct Loaded {
     /// Never dropped: a command loads its heaps once and exits after reporting, and the
     /// kernel takes a process's memory back faster than freeing a GB block by block (the
     /// frees unmap each block while the other threads' TLBs are flushed; measured 0.3 s of a
-    /// 2.5 s summary of the 984 MB bench file).
+    /// 2.5 s summary of the 982 MB bench file).
     pub heap: ManuallyDrop<Heap>,
     pub file_size: u64,
     pub parse_time: Duration,
