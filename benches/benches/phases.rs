@@ -47,7 +47,9 @@ fn phases(c: &mut Criterion) {
     let edges = essential::compute(&snapshot, &node_flags, &weak_maps);
     g.bench_function("dominator tree", |b| b.iter(|| dominators::compute(&snapshot, &edges)));
     let tree = dominators::compute(&snapshot, &edges);
-    g.bench_function("retained sizes", |b| b.iter(|| dominators::retained_sizes(&snapshot, &tree.dom, &tree.order)));
+    g.bench_function("retained sizes", |b| {
+        b.iter(|| dominators::retained_sizes(&snapshot, &tree.dom, &tree.order, Vec::new()))
+    });
     g.bench_function("distances", |b| b.iter(|| distances::calculate(&snapshot, &names, &weak_maps)));
     g.bench_function("class names", |b| b.iter(|| classes::calculate(&snapshot, &snapshot.locations)));
     g.bench_function("retainer index", |b| b.iter(|| Retainers::build(&snapshot)));

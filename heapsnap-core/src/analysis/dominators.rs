@@ -6,7 +6,7 @@
 //! reachable in G1 gets its exact immediate dominator in G1; nodes still unreachable
 //! (clusters retained only by each other) get the root and retain only themselves —
 //! exactly what DevTools' three DFS phases produce. All arrays are indexed by DFS number
-//! (1-based, 0 = none) for locality and freed when the pass ends.
+//! (1-based, 0 = none) for locality; their memory ([`Scratch`]) is reused for the results.
 
 use super::util::{prefetch, BitVec};
 use crate::{pages, Snapshot};
@@ -21,17 +21,90 @@ pub struct DominatorResult {
     pub unreachable_from_root: usize,
     /// Nodes reachable neither from the root nor from an orphan.
     pub unreachable_in_g1: usize,
+    /// The pass's working memory, mapped in already: [`retained_sizes`] and
+    /// [`dominated_index`] write their results into it.
+    pub spare: Spare,
 }
 
-/// A vertex of Lengauer–Tarjan's link-eval forest: its ancestor and the least semidominator
-/// on its compressed path (`semi[label]`; the label itself is never asked for). 8 bytes, so an
-/// entry never straddles two cache lines. All zero (no ancestor) until the vertex is linked,
-/// so the forest starts as untouched zeroed memory.
-#[derive(Clone, Copy, Default)]
-#[repr(C, align(8))]
-struct ForestEntry {
-    ancestor: u32,
-    label_semi: u32,
+/// Memory the dominator pass is done with (any contents), handed on to the steps after it
+/// so that they write into mapped pages instead of fresh ones: the link-eval forest for the
+/// retained sizes, semi and the predecessor lists for the dominated index.
+#[derive(Default)]
+pub struct Spare {
+    pub retained: Vec<u64>,
+    pub dominated_first: Vec<u32>,
+    pub dominated: Vec<u32>,
+}
+
+/// The pass's working memory, allocated (untouched) before the pass so that another core can
+/// map it in ([`Scratch::ranges`], [`Scratch::add_sources`]) while this one works up to it:
+/// fresh memory costs the pass more than its own work in it on a VM (benches/RESULTS.md).
+/// `num` and `indegree` are read at random before they are written, so unmapped they would
+/// fault twice a page (the shared zero page, then a copy on write).
+pub struct Scratch {
+    num: Vec<u32>,
+    indegree: Vec<u32>,
+    vertex: Vec<u32>,
+    parent: Vec<u32>,
+    forest: Vec<u64>,
+    semi: Vec<u32>,
+    sources: Vec<u32>,
+}
+
+impl Scratch {
+    /// All of it but the predecessor lists, whose size the essential edges set.
+    pub fn new(node_count: usize) -> Scratch {
+        let n = node_count;
+        Scratch {
+            num: vec![0; n],
+            indegree: vec![0; n + 2],
+            vertex: vec![0; n + 1],
+            parent: vec![0; n + 1],
+            forest: vec![0; n + 1],
+            semi: vec![0; n + 1],
+            sources: Vec::new(),
+        }
+    }
+
+    /// The memory [`Scratch::new`] allocated, in the order the pass first uses it.
+    pub fn ranges(&self) -> pages::Ranges {
+        let mut r = pages::Ranges::default();
+        r.add(&self.num);
+        r.add(&self.indegree);
+        r.add(&self.vertex);
+        r.add(&self.parent);
+        r.add(&self.forest);
+        r.add(&self.semi);
+        r
+    }
+
+    /// Allocates the predecessor lists (G1's essential edges, at most all essential edges);
+    /// returns their memory.
+    pub fn add_sources(&mut self, essential: &BitVec) -> pages::Ranges {
+        self.sources = vec![0; essential.count_ones()];
+        let mut r = pages::Ranges::default();
+        r.add(&self.sources);
+        r
+    }
+}
+
+/// A vertex of Lengauer–Tarjan's link-eval forest, one word: its ancestor (low half) and the
+/// least semidominator on its compressed path (high half; `semi[label]`, the label itself is
+/// never asked for). One aligned word never straddles two cache lines. Zero (no ancestor)
+/// until the vertex is linked, so the forest starts as untouched zeroed memory.
+#[inline]
+fn forest_entry(ancestor: u32, label_semi: u32) -> u64 {
+    ancestor as u64 | (label_semi as u64) << 32
+}
+
+#[inline]
+fn ancestor(entry: u64) -> u32 {
+    entry as u32
+}
+
+#[inline]
+fn label_semi(entry: u64) -> u32 {
+    (entry >> 32) as u32
 }
 
 /// LT's `eval` with path compression for a linked vertex `v`, while vertex `w` is processed:
@@ -41,15 +114,15 @@ struct ForestEntry {
 /// linked) exactly when its number is at most `w`: that test replaces reading the ancestor's
 /// entry to see whether it has an ancestor, one random read less per step.
 #[inline]
-fn eval_linked(v: u32, w: u32, forest: &mut [ForestEntry], cstack: &mut Vec<u32>) -> u32 {
+fn eval_linked(v: u32, w: u32, forest: &mut [u64], cstack: &mut Vec<u32>) -> u32 {
     let entry = forest[v as usize];
-    if entry.ancestor <= w {
-        return entry.label_semi;
+    if ancestor(entry) <= w {
+        return label_semi(entry);
     }
     // Up to the last vertex whose ancestor is a root, then compress on the way back.
     let mut x = v;
     loop {
-        let a = forest[x as usize].ancestor;
+        let a = ancestor(forest[x as usize]);
         if a <= w {
             break;
         }
@@ -57,12 +130,11 @@ fn eval_linked(v: u32, w: u32, forest: &mut [ForestEntry], cstack: &mut Vec<u32>
         x = a;
     }
     while let Some(x) = cstack.pop() {
-        let a = forest[forest[x as usize].ancestor as usize];
-        let e = &mut forest[x as usize];
-        e.label_semi = e.label_semi.min(a.label_semi);
-        e.ancestor = a.ancestor;
+        let e = forest[x as usize];
+        let a = forest[ancestor(e) as usize];
+        forest[x as usize] = forest_entry(ancestor(a), label_semi(e).min(label_semi(a)));
     }
-    forest[v as usize].label_semi
+    label_semi(forest[v as usize])
 }
 
 /// Essential predecessors in DFS-number space: for each vertex number, the numbers of the
@@ -76,8 +148,15 @@ struct Predecessors {
 impl Predecessors {
     /// `num` maps ordinals to DFS numbers `1..=g1` (0 outside G1); `indegree[w]` is how many
     /// essential edges from G1 reach number `w` (counted by the DFS, which examines each
-    /// exactly once), for `w` up to `g1 + 1`.
-    fn build(s: &Snapshot, essential: &BitVec, num: &[u32], mut indegree: Vec<u32>, g1: usize) -> Predecessors {
+    /// exactly once), for `w` up to `g1 + 1`. `sources` is memory to fill (any contents).
+    fn build(
+        s: &Snapshot,
+        essential: &BitVec,
+        num: &[u32],
+        mut indegree: Vec<u32>,
+        g1: usize,
+        mut sources: Vec<u32>,
+    ) -> Predecessors {
         indegree.truncate(g1 + 2);
         // Inclusive prefix sums, then each slice filled from its end.
         let mut first = indegree;
@@ -86,7 +165,7 @@ impl Predecessors {
             acc += *c;
             *c = acc;
         }
-        let mut sources = vec![0u32; acc as usize];
+        sources.resize(acc as usize, 0);
         let to = &s.edges.to;
         for u in 0..s.node_count() {
             let nu = num[u];
@@ -116,15 +195,20 @@ impl Predecessors {
 
 /// Immediate dominators over the essential edges.
 pub fn compute(s: &Snapshot, essential: &BitVec) -> DominatorResult {
+    let mut scratch = Scratch::new(s.node_count());
+    scratch.ranges().populate();
+    scratch.add_sources(essential);
+    compute_in(s, essential, scratch)
+}
+
+/// [`compute`] in memory allocated beforehand, its sources added (see [`Scratch`]).
+pub fn compute_in(s: &Snapshot, essential: &BitVec, scratch: Scratch) -> DominatorResult {
+    // num[ordinal] = DFS number (0 = unvisited); vertex[number] = ordinal; indegree[number]
+    // = essential in-degree, for the predecessor index.
+    let Scratch { mut num, mut indegree, mut vertex, mut parent, mut forest, mut semi, sources } = scratch;
     let n = s.node_count();
+    assert!(num.len() == n, "scratch sized for this snapshot");
     let root = s.root();
-    // num[ordinal] = DFS number (0 = unvisited); vertex[number] = ordinal. `num` and
-    // `indegree` are read at random before they are written: populated up front.
-    let mut num = pages::zeroed_populated::<u32>(n);
-    let mut vertex = vec![0u32; n + 1];
-    let mut parent = vec![0u32; n + 1];
-    // Essential in-degree per DFS number, for the predecessor index.
-    let mut indegree = pages::zeroed_populated::<u32>(n + 2);
     let mut count = 0u32;
     let mut stack: Vec<(u32, u32)> = Vec::new();
 
@@ -188,14 +272,12 @@ pub fn compute(s: &Snapshot, essential: &BitVec) -> DominatorResult {
     }
     drop(stack);
     let g1 = count as usize;
-    let preds = Predecessors::build(s, essential, &num, indegree, g1);
+    let preds = Predecessors::build(s, essential, &num, indegree, g1, sources);
 
     // Semidominators (LT's step 2), in DFS-number space, in decreasing number order. A source
     // numbered below w is not linked yet: its own number is its eval, with no forest read;
     // only the others go through the forest (one 8-byte entry per vertex on the path).
-    let mut semi = vec![0u32; g1 + 1];
     semi[1] = 1;
-    let mut forest = vec![ForestEntry::default(); g1 + 1];
     let mut cstack: Vec<u32> = Vec::new();
     // How many vertices ahead the forest entries of their sources are asked for (the loop
     // waits on these random reads).
@@ -216,9 +298,10 @@ pub fn compute(s: &Snapshot, essential: &BitVec) -> DominatorResult {
             sw = 1; // an orphan: reached through the root's added edge
         }
         semi[w as usize] = sw;
-        forest[w as usize] = ForestEntry { ancestor: parent[w as usize], label_semi: sw };
+        forest[w as usize] = forest_entry(parent[w as usize], sw);
     }
-    drop((forest, cstack, preds));
+    let Predecessors { first, sources } = preds;
+    drop((first, cstack));
 
     // Immediate dominators by Semi-NCA: idom(w) is the nearest common ancestor of parent(w)
     // and semi(w) in the dominator tree built so far, found by climbing from parent(w) to
@@ -232,7 +315,6 @@ pub fn compute(s: &Snapshot, essential: &BitVec) -> DominatorResult {
         }
         idom[w] = d;
     }
-    drop(semi);
 
     // Back to ordinals, in `num`'s memory (the DFS numbers are no longer needed once the
     // nodes outside G1, which keep DevTools' ordinal order at the end of `order`, are listed).
@@ -250,14 +332,23 @@ pub fn compute(s: &Snapshot, essential: &BitVec) -> DominatorResult {
     vertex.remove(0);
     let mut order = vertex;
     order.extend_from_slice(&outside);
-    DominatorResult { dom: dom_ord, order, unreachable_from_root: n - reached_from_root, unreachable_in_g1: n - g1 }
+    DominatorResult {
+        dom: dom_ord,
+        order,
+        unreachable_from_root: n - reached_from_root,
+        unreachable_in_g1: n - g1,
+        spare: Spare { retained: forest, dominated_first: semi, dominated: sources },
+    }
 }
 
 /// §3.8: `retained[v] = self[v]`, then in reverse numbering order (root excluded)
-/// `retained[idom(v)] += retained[v]`. u64 sums: totals above 2^32 stay exact.
-pub fn retained_sizes(s: &Snapshot, dom: &[u32], order: &[u32]) -> Vec<u64> {
+/// `retained[idom(v)] += retained[v]`. u64 sums: totals above 2^32 stay exact. Written into
+/// `memory` (any contents), which grows if it must.
+pub fn retained_sizes(s: &Snapshot, dom: &[u32], order: &[u32], memory: Vec<u64>) -> Vec<u64> {
     let n = s.node_count();
-    let mut retained: Vec<u64> = s.nodes.self_size.iter().map(|&v| v as u64).collect();
+    let mut retained = memory;
+    retained.clear();
+    retained.extend(s.nodes.self_size.iter().map(|&v| v as u64));
     for (&o, &b) in &s.nodes.big_self_size {
         if (o as usize) < n {
             retained[o as usize] = b;
@@ -272,9 +363,11 @@ pub fn retained_sizes(s: &Snapshot, dom: &[u32], order: &[u32]) -> Vec<u64> {
 
 /// §3.9: children of each node in the dominator tree (ordinals), a counting sort by
 /// dominator; inside a slice children are in descending ordinal order, as in DevTools.
-pub fn dominated_index(dom: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
+/// Written into `first` and `children` (any contents), which grow if they must.
+pub fn dominated_index(dom: &[u32], root: u32, mut first: Vec<u32>, mut children: Vec<u32>) -> (Vec<u32>, Vec<u32>) {
     let n = dom.len();
-    let mut first = vec![0u32; n + 1];
+    first.clear();
+    first.resize(n + 1, 0);
     for (v, &d) in dom.iter().enumerate() {
         if v as u32 != root {
             first[d as usize + 1] += 1;
@@ -286,7 +379,8 @@ pub fn dominated_index(dom: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
     // Filling each slice from its end moves first[d + 1] down to the slice's start, which is
     // the old first[d]: one shift afterwards restores the offsets, with no cursor array.
     let total = first[n];
-    let mut children = vec![0u32; total as usize];
+    children.clear();
+    children.resize(total as usize, 0);
     for (v, &d) in dom.iter().enumerate() {
         if v as u32 != root {
             first[d as usize + 1] -= 1;
@@ -295,5 +389,7 @@ pub fn dominated_index(dom: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
     }
     first.copy_within(1.., 0);
     first[n] = total;
+    // The memory handed in may be larger (the predecessor lists'): the rest goes back.
+    children.shrink_to_fit();
     (first, children)
 }

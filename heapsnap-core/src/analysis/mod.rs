@@ -3,7 +3,8 @@
 //! results, in this order:
 //!
 //! 1. DOM state + "Detached " (§3.2)
-//! 2. flags incl. pageObject (§3.3)
+//! 2. flags incl. pageObject (§3.3); beside them, on the second core, the dominator pass's
+//!    memory is mapped in
 //! 3. essential-edge bitmap (§3.4)
 //! 4. dominators (Semi-NCA on G1, §3.7: DFS, then essential predecessors in DFS-number
 //!    space); beside them, on the second core, the shallow-size transfer's ownership walk
@@ -26,14 +27,15 @@
 //! - flags: one DFS stack (≤ 4N); `canBeQueried`, once a flag byte is asked for, N/8 more.
 //! - essential edges: per node range (16 or fewer), its words of the bitmap and a WeakMap
 //!   edge-name cache (a bit per string).
-//! - dominators: num, vertex, parent (becomes idom) 12N + DFS stack ≤ 8N; then essential
-//!   predecessors 4(N+2) + 4 per essential edge, semi 4N and the 8-byte link-eval forest
-//!   entries (ancestor, least semidominator); the result reuses num's memory and the order vertex's. At 13M/39M ≈ 0.5 GB,
-//!   the peak.
+//! - dominators, allocated before the flags: num, in-degree, vertex, parent, semi 4N each,
+//!   the link-eval forest 8N and the predecessor lists 4 per essential edge, + DFS stack
+//!   ≤ 8N; at 13M/39M ≈ 0.5 GB, the peak. The results live on in it: dominators in num,
+//!   the numbering order in vertex, retained sizes in the forest, the dominated index in
+//!   semi and the predecessor lists; in-degree and parent are freed.
 //! - beside them: the transfer's owners 4N + worklist (≤ 8N); distances' BFS frontier (≤ 4N)
 //!   and the WeakMap pair set; classes' per-string class cache and property-name ranks
 //!   (4·|strings| each) and interface candidates; two bits a node for "one retainer".
-//! - retained/dominated/statistics: none beyond the results.
+//! - retained/dominated/statistics: nothing new (the dominator pass's memory).
 
 pub mod classes;
 pub mod distances;
@@ -129,22 +131,28 @@ impl Heap {
     pub fn analyze_with(mut snapshot: Snapshot, progress: &dyn Fn(Phase)) -> Heap {
         progress(Phase::DomState);
         let dom_state = dom_state::propagate(&mut snapshot);
-        progress(Phase::Flags);
-        let flags = flags::calculate(&snapshot, &dom_state);
         let has_user_roots = flags::has_user_roots(&snapshot);
-        progress(Phase::EssentialEdges);
         let weak_maps = essential::WeakMapNames::find(&snapshot);
-        let essential = essential::compute(&snapshot, &flags, &weak_maps);
         let names = well_known::WellKnown::find(&snapshot);
-        // The dominator tree is one sequential pass; everything else that reads the graph
-        // (the transfer's ownership walk, distances, class names, the statistics' retainer
-        // counts) needs neither its result nor the others', and runs on the second core. So
-        // do the statistics' sums when no sizes are to move (no user roots: every Node.js
-        // snapshot); else they wait for the transfer.
+        // The dominator pass's memory is allocated first and mapped in on the second core
+        // while the first computes the flags (fresh pages cost the pass more than its own work
+        // in them). Then, beside the pass, the second core maps in the predecessor lists
+        // (sized by the essential edges) and runs everything else that only reads the graph:
+        // the transfer's ownership walk, distances, class names, the statistics' retainer
+        // counts, and their sums when no sizes are to move (no user roots: snapshots of
+        // current Chrome).
+        progress(Phase::Flags);
+        let mut scratch = dominators::Scratch::new(snapshot.node_count());
+        let scratch_pages = scratch.ranges();
+        let (flags, ()) = util::join(|| flags::calculate(&snapshot, &dom_state), || scratch_pages.populate());
+        progress(Phase::EssentialEdges);
+        let essential = essential::compute(&snapshot, &flags, &weak_maps);
         progress(Phase::Dominators);
+        let sources_pages = scratch.add_sources(&essential);
         let (d, (owners, distances, classes, single_retainer, early)) = util::join(
-            || dominators::compute(&snapshot, &essential),
+            || dominators::compute_in(&snapshot, &essential, scratch),
             || {
+                sources_pages.populate();
                 let owners = has_user_roots.then(|| transfer::owners(&snapshot, &names));
                 let distances = distances::calculate(&snapshot, &names, &weak_maps);
                 let classes = classes::calculate(&snapshot, &snapshot.locations);
@@ -160,11 +168,12 @@ impl Heap {
         // The dominator tree's two products side by side, and the statistics' sums if not
         // done yet.
         progress(Phase::RetainedSizes);
+        let spare = d.spare;
         let ((retained, (dominated_first, dominated)), (sums, ids_sorted)) = util::join(
             || {
                 util::join(
-                    || dominators::retained_sizes(&snapshot, &d.dom, &d.order),
-                    || dominators::dominated_index(&d.dom, snapshot.root()),
+                    || dominators::retained_sizes(&snapshot, &d.dom, &d.order, spare.retained),
+                    || dominators::dominated_index(&d.dom, snapshot.root(), spare.dominated_first, spare.dominated),
                 )
             },
             || {
