@@ -3,9 +3,9 @@
 //! Why: the columns and per-node arrays are hundreds of MB of fresh memory, and on a virtual
 //! machine a page fault costs more than the work done in the page. Measured on the bench VMs
 //! (benches/RESULTS.md): faulting fresh memory in runs at 0.4–2.9 GB/s, `MADV_POPULATE_WRITE`
-//! at 0.5–4 GB/s, by how long ago the host took the memory back. Worse, an array read at random before it is written (a DFS's "visited"
-//! numbers, in-degree counters) first maps the shared zero page and then faults again on the
-//! write, flushing the TLB of every core. Populating such an array once, up front, avoids
+//! at 0.5–4 GB/s, by how long ago the host took the memory back. Worse, an array read at
+//! random before it is written (a DFS's "visited" numbers, in-degree counters) first maps the
+//! shared zero page and then faults again on the write, flushing the TLB of every core. Populating such an array once, up front, avoids
 //! both. (Transparent huge pages are no help there: on that VM a fresh 2 MiB page costs 2.5×
 //! more per byte than 4 KiB ones, as free page reporting hands memory back to the host in
 //! 2 MiB blocks, so every fresh huge page is a host fault.)

@@ -7,9 +7,10 @@
 //!    memory is mapped in
 //! 3. essential-edge bitmap (§3.4)
 //! 4. dominators (Semi-NCA on G1, §3.7: DFS, then essential predecessors in DFS-number
-//!    space); beside them, on the second core, the shallow-size transfer's ownership walk
-//!    (§3.5), distances (§3.6), class names, interfaces, class keys (§4) and which nodes have
-//!    one retainer, none of which needs the others' results
+//!    space); beside them, on the second core, the predecessor lists' memory mapped in, the
+//!    shallow-size transfer's ownership walk (§3.5), distances (§3.6), class names,
+//!    interfaces, class keys (§4) and which nodes have one retainer, none of which needs the
+//!    others' results
 //! 5. the transfer's size moves (§3.5), which only retained sizes and statistics read
 //! 6. retained sizes and the dominated index (§3.8–3.9); beside them the statistics' sums (§8)
 //!
@@ -135,8 +136,8 @@ impl Heap {
         let weak_maps = essential::WeakMapNames::find(&snapshot);
         let names = well_known::WellKnown::find(&snapshot);
         // The dominator pass's memory is allocated first and mapped in on the second core
-        // while the first computes the flags (fresh pages cost the pass more than its own work
-        // in them). Then, beside the pass, the second core maps in the predecessor lists
+        // while the first computes the flags (else the pass faults it in itself, up to half
+        // its time on a VM). Then, beside the pass, the second core maps in the predecessor lists
         // (sized by the essential edges) and runs everything else that only reads the graph:
         // the transfer's ownership walk, distances, class names, the statistics' retainer
         // counts, and their sums when no sizes are to move (no user roots: snapshots of
