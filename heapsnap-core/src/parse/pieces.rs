@@ -101,37 +101,22 @@ fn commas_before_close_memchr(hay: &[u8]) -> (usize, Option<usize>) {
     (commas, None)
 }
 
-/// [`commas_before_close`] in one pass, 64 bytes a step: both bytes are compared at once.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn commas_before_close_avx512(hay: &[u8]) -> (usize, Option<usize>) {
-    use std::arch::x86_64::*;
-    let (comma, close) = (_mm512_set1_epi8(b',' as i8), _mm512_set1_epi8(b']' as i8));
+/// [`commas_before_close`] in one pass, 64 bytes a step: `masks` gives a block's commas and
+/// `]`s as bit masks (the vector loops below); the last bytes go through memchr.
+#[inline(always)]
+fn commas_before_close_by(hay: &[u8], masks: impl Fn(&[u8]) -> (u64, u64)) -> (usize, Option<usize>) {
     let mut commas = 0usize;
     let mut chunks = hay.chunks_exact(64);
     for (k, chunk) in chunks.by_ref().enumerate() {
-        // SAFETY: the load reads the 64 bytes of `chunk`.
-        let x = unsafe { _mm512_loadu_si512(chunk.as_ptr().cast()) };
-        let commas_here = _mm512_cmpeq_epi8_mask(x, comma);
-        let closes = _mm512_cmpeq_epi8_mask(x, close);
+        let (commas_here, closes) = masks(chunk);
         if closes != 0 {
-            return at_close(commas, 64 * k, commas_here, closes);
+            let at = closes.trailing_zeros();
+            let before = if at == 0 { 0 } else { commas_here & (u64::MAX >> (64 - at)) };
+            return (commas + before.count_ones() as usize, Some(64 * k + at as usize));
         }
         commas += commas_here.count_ones() as usize;
     }
-    with_tail(hay, commas, chunks.remainder())
-}
-
-/// The vector loops' answer at the 64-byte block at `at` that holds a `]` (the set bits of
-/// `closes`), `commas` counted before it.
-fn at_close(commas: usize, at: usize, commas_here: u64, closes: u64) -> (usize, Option<usize>) {
-    let close = closes.trailing_zeros();
-    let before = if close == 0 { 0 } else { commas_here & (u64::MAX >> (64 - close)) };
-    (commas + before.count_ones() as usize, Some(at + close as usize))
-}
-
-/// The vector loops' end: `commas` counted before `tail`, the last bytes of `hay`.
-fn with_tail(hay: &[u8], commas: usize, tail: &[u8]) -> (usize, Option<usize>) {
+    let tail = chunks.remainder();
     let done = hay.len() - tail.len();
     match memchr::memchr(b']', tail) {
         Some(i) => (commas + memchr::memchr_iter(b',', &tail[..i]).count(), Some(done + i)),
@@ -139,7 +124,20 @@ fn with_tail(hay: &[u8], commas: usize, tail: &[u8]) -> (usize, Option<usize>) {
     }
 }
 
-/// [`commas_before_close_avx512`] on AVX2, two 32-byte halves a step: one pass instead of
+/// [`commas_before_close_by`] with AVX-512: both bytes compared over 64 bytes at once.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn commas_before_close_avx512(hay: &[u8]) -> (usize, Option<usize>) {
+    use std::arch::x86_64::*;
+    let (comma, close) = (_mm512_set1_epi8(b',' as i8), _mm512_set1_epi8(b']' as i8));
+    commas_before_close_by(hay, |chunk| {
+        // SAFETY: the load reads the 64 bytes of `chunk`.
+        let x = unsafe { _mm512_loadu_si512(chunk.as_ptr().cast()) };
+        (_mm512_cmpeq_epi8_mask(x, comma), _mm512_cmpeq_epi8_mask(x, close))
+    })
+}
+
+/// [`commas_before_close_by`] with AVX2, two 32-byte halves a block: one pass instead of
 /// memchr's two (the 982 MB file's parse on the bench VM's Zen 3: 0.84 s against 0.87 s,
 /// medians of four alternating runs).
 #[cfg(target_arch = "x86_64")]
@@ -147,21 +145,13 @@ fn with_tail(hay: &[u8], commas: usize, tail: &[u8]) -> (usize, Option<usize>) {
 fn commas_before_close_avx2(hay: &[u8]) -> (usize, Option<usize>) {
     use std::arch::x86_64::*;
     let (comma, close) = (_mm256_set1_epi8(b',' as i8), _mm256_set1_epi8(b']' as i8));
-    let mut commas = 0usize;
-    let mut chunks = hay.chunks_exact(64);
-    for (k, chunk) in chunks.by_ref().enumerate() {
-        // SAFETY: the loads read the two halves of `chunk`.
+    commas_before_close_by(hay, |chunk| {
+        // SAFETY: the loads read the two halves of `chunk` (64 bytes).
         let (lo, hi) =
             unsafe { (_mm256_loadu_si256(chunk.as_ptr().cast()), _mm256_loadu_si256(chunk.as_ptr().add(32).cast())) };
         let mask = |x: __m256i, b: __m256i| _mm256_movemask_epi8(_mm256_cmpeq_epi8(x, b)) as u32 as u64;
-        let commas_here = mask(lo, comma) | mask(hi, comma) << 32;
-        let closes = mask(lo, close) | mask(hi, close) << 32;
-        if closes != 0 {
-            return at_close(commas, 64 * k, commas_here, closes);
-        }
-        commas += commas_here.count_ones() as usize;
-    }
-    with_tail(hay, commas, chunks.remainder())
+        (mask(lo, comma) | mask(hi, comma) << 32, mask(lo, close) | mask(hi, close) << 32)
+    })
 }
 
 /// Cuts `body` (an array's bytes between `[` and `]`, delimited by [`delimit`]) into pieces of
