@@ -30,9 +30,7 @@ pub fn owners(s: &Snapshot, names: &WellKnown) -> Vec<u32> {
     let mut owners = vec![0u32; n];
     for (i, o) in owners.iter_mut().enumerate() {
         let t = s.nodes.ty[i];
-        let unowned = t == NodeType::HIDDEN
-            || t == NodeType::ARRAY
-            || (t == NodeType::NATIVE && names.is(Name::ExternalStringData, s.nodes.name[i]));
+        let unowned = may_be_owned(t) && (t != NodeType::NATIVE || names.is(Name::ExternalStringData, s.nodes.name[i]));
         *o = if unowned { UNVISITED } else { i as u32 };
     }
     let mut worklist: Vec<u32> = Vec::new();
