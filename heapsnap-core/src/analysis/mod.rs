@@ -154,11 +154,26 @@ impl Heap {
             || dominators::compute_in(&snapshot, &essential, scratch),
             || {
                 sources_pages.populate();
-                let owners = has_user_roots.then(|| transfer::owners(&snapshot, &names));
-                let distances = distances::calculate(&snapshot, &names, &weak_maps);
-                let classes = classes::calculate(&snapshot, &snapshot.locations);
-                let single = statistics::SingleRetainer::new(&snapshot);
-                let early = owners.is_none().then(|| statistics::tally(&snapshot, &names, &single));
+                // Nested joins, not one sequence: whichever core is free first (this one,
+                // or the first when its pass ends) takes the next of these.
+                let ((owners, distances), (classes, (single, early))) = util::join(
+                    || {
+                        util::join(
+                            || has_user_roots.then(|| transfer::owners(&snapshot, &names)),
+                            || distances::calculate(&snapshot, &names, &weak_maps),
+                        )
+                    },
+                    || {
+                        util::join(
+                            || classes::calculate(&snapshot, &snapshot.locations),
+                            || {
+                                let single = statistics::SingleRetainer::new(&snapshot);
+                                let early = (!has_user_roots).then(|| statistics::tally(&snapshot, &names, &single));
+                                (single, early)
+                            },
+                        )
+                    },
+                );
                 (owners, distances, classes, single, early)
             },
         );
