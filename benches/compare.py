@@ -3,8 +3,10 @@
 
     benches/compare.py [--sizes 100,300,1000,3000] [--peers-up-to MB] [--out benches/results] [--replot]
 
-For each size (MB) it generates /tmp/heapsnap-bench/big-<N>mb.heapsnapshot with
-testdata/gen/big.js if missing, warms the page cache, then runs, one after the other:
+First it installs the peers, untimed (memlab's npm packages in benches/peers; DevTools'
+worker, run once on a bundled snapshot). For each size (MB) it generates
+/tmp/heapsnap-bench/big-<N>mb.heapsnapshot with testdata/gen/big.js if missing, warms the
+page cache, then runs, one after the other:
   - heapsnap summary (and the `phases` profiler's memchr comma scan, the parse baseline),
   - DevTools' heap snapshot worker (../shared/conformance/devtools-reference.sh),
   - memlab (benches/peers/memlab-summary.js: getFullHeapFromFile + a class histogram),
@@ -24,9 +26,11 @@ Run it on an otherwise idle machine; every figure is from this one run, side by 
 """
 import argparse
 import csv
+import gzip
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -48,6 +52,20 @@ def snapshot(mb):
         subprocess.run(["node", str(ROOT / "testdata/gen/big.js"), "--target-mb", str(mb)], check=True)
     subprocess.run(f"cat '{path}' > /dev/null", shell=True, check=True)
     return path
+
+
+def prepare_peers():
+    """Installs the peers before anything is timed: memlab's packages, and DevTools' worker
+    (its script installs the package and bundles its driver on first use), run once untimed
+    on a small bundled snapshot, so that no peer's first timed run pays for its install."""
+    peers = ROOT / "benches/peers"
+    if not (peers / "node_modules/@memlab/heap-analysis").exists():
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=peers, check=True,
+                       env={**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"})
+    small = BENCH_DIR / "node-service.heapsnapshot"
+    with gzip.open(ROOT / "testdata/node-service.heapsnapshot.gz") as src, open(small, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    subprocess.run([str(DEVTOOLS), str(small), str(BENCH_DIR / "dt.json")], check=True, stdout=subprocess.DEVNULL)
 
 
 def timed(cmd):
@@ -94,8 +112,12 @@ def main():
         plot(rows, out / "plot.png")
         return
     subprocess.run(["cargo", "build", "--release", "--locked", "-p", "heapsnap-cli", "-p", "heapsnap-benches"], cwd=ROOT, check=True)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if any(mb <= args.peers_up_to for mb in sizes):
+        prepare_peers()
     rows = []
-    for mb in [int(s) for s in args.sizes.split(",")]:
+    for mb in sizes:
         path = snapshot(mb)
         size = path.stat().st_size
         # heapsnap's runs are short enough that a slow episode of the VM (its host handing
