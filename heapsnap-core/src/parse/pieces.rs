@@ -103,6 +103,7 @@ fn commas_before_close_memchr(hay: &[u8]) -> (usize, Option<usize>) {
 
 /// [`commas_before_close`] in one pass, 64 bytes a step: `masks` gives a block's commas and
 /// `]`s as bit masks (the vector loops below); the last bytes go through memchr.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn commas_before_close_by(hay: &[u8], masks: impl Fn(&[u8]) -> (u64, u64)) -> (usize, Option<usize>) {
     let mut commas = 0usize;
