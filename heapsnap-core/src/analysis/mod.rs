@@ -138,10 +138,11 @@ impl Heap {
         // The dominator pass's memory is allocated first and mapped in on the second core
         // while the first computes the flags (else the pass faults it in itself, up to half
         // its time on a VM). Then, beside the pass, the second core maps in the predecessor lists
-        // (sized by the essential edges) and runs everything else that only reads the graph:
-        // the transfer's ownership walk, distances, class names, the statistics' retainer
-        // counts, and their sums when no sizes are to move (no user roots: snapshots of
-        // current Chrome).
+        // (sized by the essential edges) and starts on everything else that only reads the
+        // graph: the transfer's ownership walk, distances, class names, the statistics'
+        // retainer counts, and their sums when no sizes are to move (no user roots: snapshots
+        // of current Chrome). Those are nested joins, not one sequence, so the first core
+        // takes what is left when its pass ends.
         progress(Phase::Flags);
         let mut scratch = dominators::Scratch::new(snapshot.node_count());
         let scratch_pages = scratch.ranges();
@@ -150,13 +151,11 @@ impl Heap {
         let essential = essential::compute(&snapshot, &flags, &weak_maps);
         progress(Phase::Dominators);
         let sources_pages = scratch.add_sources(&essential);
-        let (d, (owners, distances, classes, single_retainer, early)) = util::join(
+        let (d, ((owners, distances), (classes, (single_retainer, early)))) = util::join(
             || dominators::compute_in(&snapshot, &essential, scratch),
             || {
                 sources_pages.populate();
-                // Nested joins, not one sequence: whichever core is free first (this one,
-                // or the first when its pass ends) takes the next of these.
-                let ((owners, distances), (classes, (single, early))) = util::join(
+                util::join(
                     || {
                         util::join(
                             || has_user_roots.then(|| transfer::owners(&snapshot, &names)),
@@ -173,8 +172,7 @@ impl Heap {
                             },
                         )
                     },
-                );
-                (owners, distances, classes, single, early)
+                )
             },
         );
         progress(Phase::ShallowSizeTransfer);
