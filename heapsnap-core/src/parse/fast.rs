@@ -40,58 +40,55 @@ fn load(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
 }
 
-/// The value of 8 bytes of ASCII digits, of which the first `8 - shift / 8` are not part of
-/// the number (`shift` = 8 × that many, 0..=56).
+/// The 8 bytes read at a number's first digit (`len` of them, 1..=8, then whatever follows)
+/// as eight digit values, most significant first: the number's digits moved to the top of
+/// the word, the vacated low bytes zeros (leading zeros, so every number converts as eight
+/// digits). Subtracting first is exact: the digits, in the low bytes, never borrow, and the
+/// bytes after them, which might, are shifted out.
 #[inline(always)]
-fn digits_value(word: u64, shift: u64) -> u64 {
-    // Shifting the digits to the top of the word turns the vacated low bytes into leading
-    // zeros, so every number converts as eight digits.
-    let mut v = word.wrapping_sub(0x30 * ONES) << shift;
-    v = v.wrapping_mul(10).wrapping_add(v >> 8);
+fn aligned_digits(word: u64, len: usize) -> u64 {
+    word.wrapping_sub(0x30 * ONES) << (64 - 8 * len)
+}
+
+/// The value of eight digits from [`aligned_digits`].
+#[inline(always)]
+fn digits_value(aligned: u64) -> u64 {
+    let v = aligned.wrapping_mul(10).wrapping_add(aligned >> 8);
     ((v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32))
         + ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32)))
         >> 32
 }
 
-/// The shift for [`digits_value`] of a number of `len` (1..=8) digits.
-#[inline(always)]
-fn shift_for(len: usize) -> u64 {
-    (64 - 8 * len) as u64
-}
-
 const POW10: [u64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
-/// Converts located numbers: `out[k]` = the number in `words[k]` right-aligned by `shifts[k]`.
-fn convert(words: &[u64], shifts: &[u64], out: &mut [u64]) {
+/// Converts located numbers: `out[k]` = the value of `aligned[k]` ([`aligned_digits`]).
+fn convert(aligned: &[u64], out: &mut [u64]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2 (checked just above).
-        unsafe { convert_avx2(words, shifts, out) };
+        unsafe { convert_avx2(aligned, out) };
         return;
     }
-    for ((o, &w), &s) in out.iter_mut().zip(words).zip(shifts) {
-        *o = digits_value(w, s);
+    for (o, &a) in out.iter_mut().zip(aligned) {
+        *o = digits_value(a);
     }
 }
 
-/// [`convert`], four numbers a step: subtract `'0'`, shift each 64-bit lane, then combine
-/// digit pairs (×10 + 1), pairs of pairs (×100 + 1) and the two halves (×10000 + 1).
+/// [`convert`], four numbers a step: combine digit pairs (×10 + 1), pairs of pairs
+/// (×100 + 1) and the two halves (×10000 + 1).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn convert_avx2(words: &[u64], shifts: &[u64], out: &mut [u64]) {
+unsafe fn convert_avx2(aligned: &[u64], out: &mut [u64]) {
     use std::arch::x86_64::*;
-    let n = words.len().min(shifts.len()).min(out.len());
+    let n = aligned.len().min(out.len());
     let mut k = 0;
-    let zero = _mm256_set1_epi8(b'0' as i8);
     let tens = _mm256_set1_epi16(0x010A);
     let hundreds = _mm256_set1_epi32(0x0001_0064);
     let ten_thousand = _mm256_set1_epi64x(10_000);
     while k + 4 <= n {
-        // SAFETY: k + 4 <= n keeps the four-lane loads and the store inside all three slices.
+        // SAFETY: k + 4 <= n keeps the four-lane load and the store inside both slices.
         unsafe {
-            let w = _mm256_loadu_si256(words.as_ptr().add(k).cast());
-            let s = _mm256_loadu_si256(shifts.as_ptr().add(k).cast());
-            let digits = _mm256_sllv_epi64(_mm256_sub_epi8(w, zero), s);
+            let digits = _mm256_loadu_si256(aligned.as_ptr().add(k).cast());
             let pairs = _mm256_maddubs_epi16(digits, tens);
             let quads = _mm256_madd_epi16(pairs, hundreds);
             let v = _mm256_add_epi64(_mm256_mul_epu32(quads, ten_thousand), _mm256_srli_epi64(quads, 32));
@@ -100,7 +97,7 @@ unsafe fn convert_avx2(words: &[u64], shifts: &[u64], out: &mut [u64]) {
         k += 4;
     }
     for j in k..n {
-        out[j] = digits_value(words[j], shifts[j]);
+        out[j] = digits_value(aligned[j]);
     }
 }
 
@@ -194,7 +191,8 @@ fn v8_shaped(m: Masks, carry: Carry) -> bool {
 /// A number of 9 to 16 digits starting at `p`, `len` long (a word or lane holds 8).
 #[inline(always)]
 fn long_value(bytes: &[u8], p: usize, len: usize) -> u64 {
-    digits_value(load(bytes, p), 0) * POW10[len - 8] + digits_value(load(bytes, p + 8), shift_for(len - 8))
+    digits_value(aligned_digits(load(bytes, p), 8)) * POW10[len - 8]
+        + digits_value(aligned_digits(load(bytes, p + 8), len - 8))
 }
 
 /// Numbers located in the current batch, and values converted but not yet handed over.
@@ -204,11 +202,9 @@ struct Batch {
     values: [u64; CARRIED + CAPACITY],
     starts: [usize; CARRIED + CAPACITY],
     ready: usize,
-    /// Numbers located but not converted yet (the scalar locator's): each one's first 8
-    /// bytes and the shift that right-aligns its digits. Their values and starts go at
-    /// `ready + k`.
-    words: [u64; CAPACITY],
-    shifts: [u64; CAPACITY],
+    /// Numbers located but not converted yet (the scalar locator's), as
+    /// [`aligned_digits`]. Their values and starts go at `ready + k`.
+    aligned: [u64; CAPACITY],
     located: usize,
     /// Numbers of 9 to 16 digits, converted when located: (index among the located, value).
     long: Vec<(usize, u64)>,
@@ -221,8 +217,7 @@ impl Batch {
             values: [0; CARRIED + CAPACITY],
             starts: [0; CARRIED + CAPACITY],
             ready: 0,
-            words: [0; CAPACITY],
-            shifts: [0; CAPACITY],
+            aligned: [0; CAPACITY],
             located: 0,
             long: Vec::new(),
             width,
@@ -237,7 +232,7 @@ impl Batch {
     /// Converts the located numbers.
     fn convert_located(&mut self) {
         let (r, n) = (self.ready, self.located);
-        convert(&self.words[..n], &self.shifts[..n], &mut self.values[r..r + n]);
+        convert(&self.aligned[..n], &mut self.values[r..r + n]);
         for &(k, v) in &self.long {
             self.values[r + k] = v;
         }
@@ -268,8 +263,7 @@ impl Batch {
                 debug_assert!(k < CAPACITY && ready + k < CARRIED + CAPACITY);
                 *self.starts.get_unchecked_mut(ready + k) = at + p;
                 if len <= 8 {
-                    *self.words.get_unchecked_mut(k) = word;
-                    *self.shifts.get_unchecked_mut(k) = shift_for(len);
+                    *self.aligned.get_unchecked_mut(k) = aligned_digits(word, len);
                 } else if len <= 16 {
                     self.long.push((k, long_value(window, p, len)));
                 } else {
@@ -628,7 +622,7 @@ mod tests {
         for len in 1..=8 {
             for text in ["99999999", "12345678", "10000000", "00000001"] {
                 let word = load(format!("{}xxxxxxxx", &text[..len]).as_bytes(), 0);
-                assert_eq!(digits_value(word, shift_for(len)), text[..len].parse::<u64>().unwrap(), "{len}");
+                assert_eq!(digits_value(aligned_digits(word, len)), text[..len].parse::<u64>().unwrap(), "{len}");
             }
         }
         // Through every stage: 1 to 16 digits, converted one by one and four at a time.
@@ -638,13 +632,14 @@ mod tests {
         let done = records(text.as_bytes(), 0, 1, &mut out).unwrap();
         assert!(out.len() > 300 && done > 0);
         assert_eq!(out, values[..out.len()]);
-        let words: Vec<u64> = (0..37).map(|i| load(format!("{:08}", i * 2_718_281).as_bytes(), 0)).collect();
-        let shifts: Vec<u64> = (0..37).map(|i| 8 * (i % 8)).collect();
+        let numbers: Vec<u64> = (0..37).map(|i| (i * 2_718_281) % 10u64.pow(i as u32 % 8 + 1)).collect();
+        let aligned: Vec<u64> = numbers
+            .iter()
+            .map(|v| aligned_digits(load(format!("{v},,,,,,,,").as_bytes(), 0), v.to_string().len()))
+            .collect();
         let mut four = vec![0; 37];
-        convert(&words, &shifts, &mut four);
-        for k in 0..37 {
-            assert_eq!(four[k], digits_value(words[k], shifts[k]), "{k}");
-        }
+        convert(&aligned, &mut four);
+        assert_eq!(four, numbers);
         // More than 16 digits: the general path's (it may not fit 64 bits).
         let text = format!("12345678901234567,{}", "1,".repeat(100));
         assert_eq!(records(text.as_bytes(), 0, 1, &mut Vec::new()).unwrap(), 0);
