@@ -28,7 +28,7 @@ pub struct DominatorResult {
 
 /// Memory the dominator pass is done with (any contents), handed on to the steps after it
 /// so that they write into mapped pages instead of fresh ones: the link-eval forest for the
-/// retained sizes, semi and the predecessor lists for the dominated index.
+/// retained sizes, the predecessor index (offsets, lists) for the dominated index.
 pub struct Spare {
     pub retained: Vec<u64>,
     pub dominated_first: Vec<u32>,
@@ -47,7 +47,6 @@ pub struct Scratch {
     vertex: Vec<u32>,
     parent: Vec<u32>,
     forest: Vec<u64>,
-    semi: Vec<u32>,
     sources: Vec<u32>,
 }
 
@@ -61,7 +60,6 @@ impl Scratch {
             vertex: vec![0; n + 1],
             parent: vec![0; n + 1],
             forest: vec![0; n + 1],
-            semi: vec![0; n + 1],
             sources: Vec::new(),
         }
     }
@@ -74,7 +72,6 @@ impl Scratch {
         r.add(&self.vertex);
         r.add(&self.parent);
         r.add(&self.forest);
-        r.add(&self.semi);
         r
     }
 
@@ -186,11 +183,6 @@ impl Predecessors {
         }
         Predecessors { first, sources }
     }
-
-    #[inline]
-    fn of(&self, w: u32) -> &[u32] {
-        &self.sources[self.first[w as usize] as usize..self.first[w as usize + 1] as usize]
-    }
 }
 
 /// Immediate dominators over the essential edges.
@@ -205,7 +197,7 @@ pub fn compute(s: &Snapshot, essential: &BitVec) -> DominatorResult {
 pub fn compute_in(s: &Snapshot, essential: &BitVec, scratch: Scratch) -> DominatorResult {
     // num[ordinal] = DFS number (0 = unvisited); vertex[number] = ordinal; indegree[number]
     // = essential in-degree, for the predecessor index.
-    let Scratch { mut num, mut indegree, mut vertex, mut parent, mut forest, mut semi, sources } = scratch;
+    let Scratch { mut num, mut indegree, mut vertex, mut parent, mut forest, sources } = scratch;
     let n = s.node_count();
     assert!(num.len() == n, "scratch sized for this snapshot");
     let root = s.root();
@@ -277,31 +269,33 @@ pub fn compute_in(s: &Snapshot, essential: &BitVec, scratch: Scratch) -> Dominat
     // Semidominators (LT's step 2), in DFS-number space, in decreasing number order. A source
     // numbered below w is not linked yet: its own number is its eval, with no forest read;
     // only the others go through the forest (one 8-byte entry per vertex on the path).
-    semi[1] = 1;
+    // semi(w) goes into first[w + 1], which no vertex after w reads (4 bytes a node less at
+    // the pass's peak than an array of its own).
+    let Predecessors { mut first, sources } = preds;
     let mut cstack: Vec<u32> = Vec::new();
     // How many vertices ahead the forest entries of their sources are asked for (the loop
     // waits on these random reads).
-    const AHEAD: u32 = 8;
-    for w in (2..=g1 as u32).rev() {
+    const AHEAD: usize = 8;
+    for w in (2..=g1).rev() {
         if w > AHEAD {
-            for &v in preds.of(w - AHEAD) {
+            for &v in &sources[first[w - AHEAD] as usize..first[w - AHEAD + 1] as usize] {
                 prefetch(&forest, v as usize);
             }
         }
-        let sources = preds.of(w);
-        let mut sw = w;
-        for &v in sources {
-            let candidate = if v < w { v } else { eval_linked(v, w, &mut forest, &mut cstack) };
+        let of_w = &sources[first[w] as usize..first[w + 1] as usize];
+        let mut sw = w as u32;
+        for &v in of_w {
+            let candidate = if v < w as u32 { v } else { eval_linked(v, w as u32, &mut forest, &mut cstack) };
             sw = sw.min(candidate);
         }
-        if sources.is_empty() {
+        if of_w.is_empty() {
             sw = 1; // an orphan: reached through the root's added edge
         }
-        semi[w as usize] = sw;
-        forest[w as usize] = forest_entry(parent[w as usize], sw);
+        first[w + 1] = sw;
+        forest[w] = forest_entry(parent[w], sw);
     }
-    let Predecessors { first, sources } = preds;
-    drop((first, cstack));
+    drop(cstack);
+    let semi = |w: usize| first[w + 1];
 
     // Immediate dominators by Semi-NCA: idom(w) is the nearest common ancestor of parent(w)
     // and semi(w) in the dominator tree built so far, found by climbing from parent(w) to
@@ -310,7 +304,7 @@ pub fn compute_in(s: &Snapshot, essential: &BitVec, scratch: Scratch) -> Dominat
     let mut idom = parent;
     for w in 2..=g1 {
         let mut d = idom[w];
-        while d > semi[w] {
+        while d > semi(w) {
             d = idom[d as usize];
         }
         idom[w] = d;
@@ -337,7 +331,7 @@ pub fn compute_in(s: &Snapshot, essential: &BitVec, scratch: Scratch) -> Dominat
         order,
         unreachable_from_root: n - reached_from_root,
         unreachable_in_g1: n - g1,
-        spare: Spare { retained: forest, dominated_first: semi, dominated: sources },
+        spare: Spare { retained: forest, dominated_first: first, dominated: sources },
     }
 }
 

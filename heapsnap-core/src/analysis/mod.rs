@@ -28,11 +28,11 @@
 //! - flags: one DFS stack (≤ 4N); `canBeQueried`, once a flag byte is asked for, N/8 more.
 //! - essential edges: per node range (16 or fewer), its words of the bitmap and a WeakMap
 //!   edge-name cache (a bit per string).
-//! - dominators, allocated before the flags: num, in-degree, vertex, parent, semi 4N each,
-//!   the link-eval forest 8N and the predecessor lists 4 per essential edge, + DFS stack
-//!   ≤ 8N; at 13M/39M ≈ 0.5 GB, the peak. The results live on in it: dominators in num,
-//!   the numbering order in vertex, retained sizes in the forest, the dominated index in
-//!   semi and the predecessor lists; in-degree and parent are freed.
+//! - dominators, allocated before the flags: num, in-degree (then the predecessor offsets,
+//!   then semi), vertex, parent 4N each, the link-eval forest 8N and the predecessor lists
+//!   4 per essential edge, + DFS stack ≤ 8N; at 13M/39M ≈ 0.45 GB, the peak. The results
+//!   live on in it: dominators in num, the numbering order in vertex, retained sizes in the
+//!   forest, the dominated index in the predecessor offsets and lists; parent is freed.
 //! - beside them: the transfer's owners 4N + worklist (≤ 8N); distances' BFS frontier (≤ 4N)
 //!   and the WeakMap pair set; classes' per-string class cache and property-name ranks
 //!   (4·|strings| each) and interface candidates; two bits a node for "one retainer".
