@@ -38,8 +38,21 @@ impl Ranges {
         self.0.push((slice.as_ptr() as usize, std::mem::size_of_val(slice)));
     }
 
-    /// Maps every range in, in the order they were added.
+    /// Maps every range in. With `parallel`, in pieces that any idle core takes: the thread
+    /// that handed the memory over helps once its own work is done, instead of waiting.
     pub fn populate(&self) {
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            const PIECE: usize = 8 << 20;
+            let pieces: Vec<(usize, usize)> = self
+                .0
+                .iter()
+                .flat_map(|&(start, len)| (0..len).step_by(PIECE).map(move |at| (start + at, PIECE.min(len - at))))
+                .collect();
+            pieces.into_par_iter().for_each(|(start, len)| populate_range(start, len));
+        }
+        #[cfg(not(feature = "parallel"))]
         for &(start, len) in &self.0 {
             populate_range(start, len);
         }
