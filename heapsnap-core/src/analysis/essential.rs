@@ -17,10 +17,20 @@ pub struct WeakMapEdgeName {
     pub table_id: f64,
 }
 
+const KEY: &str = " / part of key (";
+
+/// Whether a string's raw JSON text can be an ephemeron edge name: digits, then
+/// [`KEY`] (or an escape where it would be, left to the full parse). Most strings that
+/// start with a digit fail this, without being unescaped.
+fn may_be_weak_map_edge_name(raw: &[u8]) -> bool {
+    let lead = raw.iter().take_while(|c| c.is_ascii_digit()).count();
+    let rest = &raw[lead..];
+    lead > 0 && (rest.starts_with(KEY.as_bytes()) || rest[..rest.len().min(KEY.len())].contains(&b'\\'))
+}
+
 /// Hand-written equivalent of DevTools' regex (no regex crate). `.` does not match line
 /// terminators, as in JS without the `s` flag.
 pub fn parse_weak_map_edge_name(name: &str) -> Option<WeakMapEdgeName> {
-    const KEY: &str = " / part of key (";
     const MID: &str = ") -> value (";
     const TAIL: &str = ") pair in WeakMap (table @";
     let b = name.as_bytes();
@@ -82,11 +92,8 @@ pub struct WeakMapNames {
 impl WeakMapNames {
     pub fn find(s: &Snapshot) -> WeakMapNames {
         let n = s.strings.len();
-        // Only a name that starts with a digit can match; the rest is rejected on one byte.
         let parse = |i: u32| match s.strings.raw(i) {
-            Some(raw) if raw.first().is_some_and(u8::is_ascii_digit) => {
-                parse_weak_map_edge_name(&s.strings.get(i)).map(|p| (i, p))
-            }
+            Some(raw) if may_be_weak_map_edge_name(raw) => parse_weak_map_edge_name(&s.strings.get(i)).map(|p| (i, p)),
             _ => None,
         };
         let found: Vec<(u32, WeakMapEdgeName)> = super::util::filter_map_indices(n, parse);
@@ -164,5 +171,18 @@ mod tests {
         assert!(parse_weak_map_edge_name("1 / part of key (Key 21) -> value (Val @23) pair in WeakMap (table @19)")
             .is_none());
         assert!(parse_weak_map_edge_name("1").is_none());
+    }
+
+    #[test]
+    fn the_raw_text_filter_keeps_every_ephemeron_name() {
+        let name = "1 / part of key (Key @21) -> value (Val @23) pair in WeakMap (table @19)";
+        assert!(may_be_weak_map_edge_name(name.as_bytes()));
+        // An escape inside the key marker: unescaped, the same name; the full parse decides.
+        let escaped = r"1 / part \u006ff key (Key @21) -> value (Val @23) pair in WeakMap (table @19)";
+        assert!(may_be_weak_map_edge_name(escaped.as_bytes()));
+        for other in ["", "123", "123abc", "12 / part of kex (a @1) -> value (b @2) pair in WeakMap (table @5)", "x1"] {
+            assert!(!may_be_weak_map_edge_name(other.as_bytes()), "{other}");
+            assert!(parse_weak_map_edge_name(other).is_none(), "{other}");
+        }
     }
 }
