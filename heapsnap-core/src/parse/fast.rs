@@ -5,8 +5,8 @@
 //! 1. Locate. The input is read 64 bytes at a time; three bit masks per block (digits,
 //!    commas, newlines; SSE2 on x86-64, SWAR elsewhere) say whether the block has V8's shape
 //!    and where every number starts and how long it is. Each number's first 8 bytes are kept
-//!    with the shift that right-aligns its digits: no branch per byte, no dependent chain
-//!    from one number to the next.
+//!    as its digit values moved to the top of a word, one store a number: no branch per
+//!    byte, no dependent chain from one number to the next.
 //! 2. Convert the located numbers, four at a time with AVX2 where the CPU has it (multiply-add
 //!    of digit pairs, then pairs of pairs), else by SWAR one at a time.
 //! 3. Hand whole records to the sink in batches ([`RecordSink::records`]), where the
