@@ -183,6 +183,11 @@ impl Predecessors {
         }
         Predecessors { first, sources }
     }
+
+    #[inline]
+    fn of(&self, w: usize) -> &[u32] {
+        &self.sources[self.first[w] as usize..self.first[w + 1] as usize]
+    }
 }
 
 /// Immediate dominators over the essential edges.
@@ -264,37 +269,37 @@ pub fn compute_in(s: &Snapshot, essential: &BitVec, scratch: Scratch) -> Dominat
     }
     drop(stack);
     let g1 = count as usize;
-    let preds = Predecessors::build(s, essential, &num, indegree, g1, sources);
+    let mut preds = Predecessors::build(s, essential, &num, indegree, g1, sources);
 
     // Semidominators (LT's step 2), in DFS-number space, in decreasing number order. A source
     // numbered below w is not linked yet: its own number is its eval, with no forest read;
     // only the others go through the forest (one 8-byte entry per vertex on the path).
     // semi(w) goes into first[w + 1], which no vertex after w reads (4 bytes a node less at
     // the pass's peak than an array of its own).
-    let Predecessors { mut first, sources } = preds;
     let mut cstack: Vec<u32> = Vec::new();
     // How many vertices ahead the forest entries of their sources are asked for (the loop
     // waits on these random reads).
     const AHEAD: usize = 8;
     for w in (2..=g1).rev() {
         if w > AHEAD {
-            for &v in &sources[first[w - AHEAD] as usize..first[w - AHEAD + 1] as usize] {
+            for &v in preds.of(w - AHEAD) {
                 prefetch(&forest, v as usize);
             }
         }
-        let of_w = &sources[first[w] as usize..first[w + 1] as usize];
-        let mut sw = w as u32;
-        for &v in of_w {
-            let candidate = if v < w as u32 { v } else { eval_linked(v, w as u32, &mut forest, &mut cstack) };
+        let (sources, w32) = (preds.of(w), w as u32);
+        let mut sw = w32;
+        for &v in sources {
+            let candidate = if v < w32 { v } else { eval_linked(v, w32, &mut forest, &mut cstack) };
             sw = sw.min(candidate);
         }
-        if of_w.is_empty() {
+        if sources.is_empty() {
             sw = 1; // an orphan: reached through the root's added edge
         }
-        first[w + 1] = sw;
+        preds.first[w + 1] = sw;
         forest[w] = forest_entry(parent[w], sw);
     }
     drop(cstack);
+    let Predecessors { first, sources } = preds;
     let semi = |w: usize| first[w + 1];
 
     // Immediate dominators by Semi-NCA: idom(w) is the nearest common ancestor of parent(w)
