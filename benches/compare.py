@@ -38,6 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(os.environ.get("TMPDIR", "/tmp")) / "heapsnap-bench"
+# Where DevTools' worker writes its results (compare.py reads only its time and memory).
+DEVTOOLS_OUT = BENCH_DIR / "dt.json"
 HEAPSNAP = ROOT / "target/release/heapsnap"
 PHASES = ROOT / "target/release/phases"
 DEVTOOLS = Path(os.environ.get("HEAPSNAP_SHARED", ROOT.parent / "shared")) / "conformance/devtools-reference.sh"
@@ -65,7 +67,7 @@ def prepare_peers():
     small = BENCH_DIR / "node-service.heapsnapshot"
     with gzip.open(ROOT / "testdata/node-service.heapsnapshot.gz") as src, open(small, "wb") as dst:
         shutil.copyfileobj(src, dst)
-    subprocess.run([str(DEVTOOLS), str(small), str(BENCH_DIR / "dt.json")], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([str(DEVTOOLS), str(small), str(DEVTOOLS_OUT)], check=True, stdout=subprocess.DEVNULL)
 
 
 def timed(cmd):
@@ -139,7 +141,7 @@ def main():
                "parse_over_scan": round(parse / scan, 1),
                "summary_parse_s": summary_parse, "cold_parse_over_scan": round(summary_parse / scan, 1)}
         if mb <= args.peers_up_to:
-            for name, cmd in [("devtools", [str(DEVTOOLS), str(path), str(BENCH_DIR / "dt.json")]),
+            for name, cmd in [("devtools", [str(DEVTOOLS), str(path), str(DEVTOOLS_OUT)]),
                               ("memlab", ["node", "--max-old-space-size=20000", str(MEMLAB), str(path)])]:
                 try:
                     ps, prss, _, _ = timed(cmd)
