@@ -108,6 +108,27 @@ impl EdgeType {
     }
 }
 
+/// The shallow size of node `n` held in `NodeColumns::self_size` and `big_self_size`.
+pub(crate) fn self_size_in(sizes: &[u32], big: &BTreeMap<u32, u64>, n: u32) -> u64 {
+    let s = sizes[n as usize];
+    if s == u32::MAX {
+        big.get(&n).copied().unwrap_or(u32::MAX as u64)
+    } else {
+        s as u64
+    }
+}
+
+/// Sets the shallow size of node `n` in the two columns of [`self_size_in`].
+pub(crate) fn set_self_size_in(sizes: &mut [u32], big: &mut BTreeMap<u32, u64>, n: u32, size: u64) {
+    if size >= u32::MAX as u64 {
+        sizes[n as usize] = u32::MAX;
+        big.insert(n, size);
+    } else {
+        sizes[n as usize] = size as u32;
+        big.remove(&n);
+    }
+}
+
 /// A zeroed `Vec` of a one-byte code type, from the allocator's zeroed memory (which large
 /// allocations get as untouched pages) rather than by writing every byte.
 fn zeroed_codes<T: Copy>(len: usize) -> Vec<T> {
@@ -200,22 +221,11 @@ impl Snapshot {
     }
 
     pub fn self_size(&self, n: u32) -> u64 {
-        let s = self.nodes.self_size[n as usize];
-        if s == u32::MAX {
-            self.nodes.big_self_size.get(&n).copied().unwrap_or(u32::MAX as u64)
-        } else {
-            s as u64
-        }
+        self_size_in(&self.nodes.self_size, &self.nodes.big_self_size, n)
     }
 
     pub fn set_self_size(&mut self, n: u32, size: u64) {
-        if size >= u32::MAX as u64 {
-            self.nodes.self_size[n as usize] = u32::MAX;
-            self.nodes.big_self_size.insert(n, size);
-        } else {
-            self.nodes.self_size[n as usize] = size as u32;
-            self.nodes.big_self_size.remove(&n);
-        }
+        set_self_size_in(&mut self.nodes.self_size, &mut self.nodes.big_self_size, n, size)
     }
 
     pub fn node_type(&self, n: u32) -> NodeType {

@@ -8,11 +8,11 @@
 //! 3. essential-edge bitmap (§3.4)
 //! 4. dominators (Semi-NCA on G1, §3.7: DFS, then essential predecessors in DFS-number
 //!    space); beside them, on the second core, the predecessor lists' memory mapped in, the
-//!    shallow-size transfer's ownership walk (§3.5), distances (§3.6), class names,
-//!    interfaces, class keys (§4) and which nodes have one retainer, none of which needs the
-//!    others' results
-//! 5. the transfer's size moves (§3.5), which only retained sizes and statistics read
-//! 6. retained sizes and the dominated index (§3.8–3.9); beside them the statistics' sums (§8)
+//!    shallow-size transfer (§3.5: the ownership walk, then the size moves, on self sizes
+//!    lent out of the snapshot, which none of the others reads), distances (§3.6), class
+//!    names, interfaces, class keys (§4) and which nodes have one retainer, none of which
+//!    needs the others' results
+//! 5. retained sizes and the dominated index (§3.8–3.9); beside them the statistics' sums (§8)
 //!
 //! DevTools builds the full retainer index (§3.1) first; here it is built on first use
 //! ([`Heap::retainer_index`]): the Summary and a diff's class rows never need it, and the
@@ -73,11 +73,9 @@ pub enum Phase {
     DomState,
     Flags,
     EssentialEdges,
-    /// The dominator tree, with the transfer's ownership walk, distances and class names
+    /// The dominator tree, with the shallow-size transfer, distances and class names
     /// computed alongside (on another thread when there is one).
     Dominators,
-    /// Moving transferred sizes onto their owners.
-    ShallowSizeTransfer,
     /// Retained sizes and the dominated-node index, with the statistics alongside.
     RetainedSizes,
     Done,
@@ -151,14 +149,21 @@ impl Heap {
         let essential = essential::compute(&snapshot, &flags, &weak_maps);
         progress(Phase::Dominators);
         let sources_pages = scratch.add_sources(&essential);
-        let (d, ((owners, distances), (classes, (single_retainer, early)))) = util::join(
+        // The sizes move beside the pass: until the statistics' sums (which wait for them
+        // when they move) nothing reads them.
+        let mut lent = has_user_roots.then(|| transfer::LentSizes::take(&mut snapshot));
+        let (d, ((_, distances), (classes, (single_retainer, early)))) = util::join(
             || dominators::compute_in(&snapshot, &essential, scratch),
             || {
                 sources_pages.populate();
                 util::join(
                     || {
                         util::join(
-                            || has_user_roots.then(|| transfer::owners(&snapshot, &names)),
+                            || {
+                                if let Some(sizes) = lent.as_mut() {
+                                    transfer::apply_to(&snapshot, sizes, &transfer::owners(&snapshot, &names));
+                                }
+                            },
                             || distances::calculate(&snapshot, &names, &weak_maps),
                         )
                     },
@@ -175,9 +180,8 @@ impl Heap {
                 )
             },
         );
-        progress(Phase::ShallowSizeTransfer);
-        if let Some(owners) = owners {
-            transfer::apply(&mut snapshot, &owners);
+        if let Some(sizes) = lent {
+            sizes.give_back(&mut snapshot);
         }
         // The dominator tree's two products side by side, and the statistics' sums if not
         // done yet.

@@ -3,6 +3,9 @@
 //! their self size moved onto that owner. Runs only when the snapshot has user roots.
 
 use super::well_known::{Name, WellKnown};
+use std::collections::BTreeMap;
+
+use crate::snapshot::{self_size_in, set_self_size_in};
 use crate::{EdgeType, NodeType, Snapshot};
 
 const UNVISITED: u32 = u32::MAX;
@@ -61,10 +64,38 @@ pub fn owners(s: &Snapshot, names: &WellKnown) -> Vec<u32> {
     owners
 }
 
+/// The self-size columns taken out of a [`Snapshot`], so that the sizes can move while other
+/// threads read the rest of it (nothing else during the dominator pass reads sizes). While
+/// they are out, the snapshot's size columns are empty: a reader would fail loudly.
+pub struct LentSizes {
+    sizes: Vec<u32>,
+    big: BTreeMap<u32, u64>,
+}
+
+impl LentSizes {
+    pub fn take(s: &mut Snapshot) -> LentSizes {
+        LentSizes { sizes: std::mem::take(&mut s.nodes.self_size), big: std::mem::take(&mut s.nodes.big_self_size) }
+    }
+
+    pub fn give_back(self, s: &mut Snapshot) {
+        s.nodes.self_size = self.sizes;
+        s.nodes.big_self_size = self.big;
+    }
+}
+
 /// Moves each owned node's size onto its owner (not onto the root or a synthetic node).
 pub fn apply(s: &mut Snapshot, owners: &[u32]) -> usize {
+    let mut lent = LentSizes::take(s);
+    let moved = apply_to(s, &mut lent, owners);
+    lent.give_back(s);
+    moved
+}
+
+/// [`apply`] on sizes lent out of `s`.
+pub fn apply_to(s: &Snapshot, lent: &mut LentSizes, owners: &[u32]) -> usize {
     let n = s.node_count();
     let root = s.root();
+    let LentSizes { sizes, big } = lent;
     let mut moved = 0;
     for i in 0..n as u32 {
         let o = owners[i as usize];
@@ -74,10 +105,10 @@ pub fn apply(s: &mut Snapshot, owners: &[u32]) -> usize {
         if s.nodes.ty[o as usize] == NodeType::SYNTHETIC || o == root {
             continue;
         }
-        let size = s.self_size(i);
-        s.set_self_size(i, 0);
-        let total = s.self_size(o) + size;
-        s.set_self_size(o, total);
+        let size = self_size_in(sizes, big, i);
+        set_self_size_in(sizes, big, i, 0);
+        let total = self_size_in(sizes, big, o) + size;
+        set_self_size_in(sizes, big, o, total);
         moved += 1;
     }
     moved
