@@ -233,6 +233,19 @@ fn sections_read_ahead_beside_the_edges_are_taken_only_from_their_own_offset() {
     assert_eq!(e.offset as usize, broken.find(" 7,").unwrap() + 1);
     let e = err(&plain.replace("[7,4,10,2]", "[7,4,1x,2]"));
     assert_eq!((e.kind, e.section), (ErrorKind::Syntax, Section::Locations));
+
+    // The read-ahead also converts the locations to records; where it cannot (not whole
+    // records), the machine converts them itself and says why, as the chunked parse does.
+    let two = plain.replace("[7,4,10,2]", "[7,4,10,2,0,3,5,6]");
+    let (s, c) = (whole(&two).unwrap(), chunked(&two, &[two.len() / 2]).unwrap());
+    let rows = |s: &Snapshot| s.locations.iter().map(|l| (l.node, l.script_id, l.line, l.column)).collect::<Vec<_>>();
+    assert_eq!(rows(&s), vec![(1, 4, 10, 2), (0, 3, 5, 6)]);
+    assert_eq!(rows(&c), rows(&s));
+    let cut = plain.replace("[7,4,10,2]", "[7,4,10]");
+    let e = err(&cut);
+    assert_eq!((e.kind, e.section), (ErrorKind::Invalid, Section::Locations));
+    assert_eq!(e.message, "locations do not hold whole records");
+    assert_eq!(chunked(&cut, &[cut.len() / 2]).unwrap_err().message, e.message);
 }
 
 fn err(text: &str) -> heapsnap_core::Error {

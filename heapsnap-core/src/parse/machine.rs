@@ -128,6 +128,8 @@ pub struct Machine<'o> {
     trace_function_infos: Option<Vec<u64>>,
     samples: Option<Vec<u64>>,
     locations: Option<Vec<u64>>,
+    /// The `locations` records, when the read-ahead converted them (then `locations` is empty).
+    locations_read_ahead: Option<Vec<Location>>,
     trace_tree: Option<Vec<u8>>,
     /// The header's counts exceed what the input can hold: the error to give if the arrays
     /// disagree with the header.
@@ -158,6 +160,7 @@ impl<'o> Machine<'o> {
             trace_function_infos: None,
             samples: None,
             locations: None,
+            locations_read_ahead: None,
             trace_tree: None,
             overclaim: None,
             names_needed: [0; 2],
@@ -525,7 +528,15 @@ impl<'o> Machine<'o> {
         match self.state {
             State::Ints(Key::Locations, _) => match self.read_ahead.locations.take() {
                 Some(ahead) if ahead.open == open => {
-                    self.target = IntTarget::List(ahead.value, Assembler::new(1));
+                    let flat = match ahead.value {
+                        // Taken as the machine's own list would be, but empty: converted already.
+                        Ok(records) => {
+                            self.locations_read_ahead = Some(records);
+                            Vec::new()
+                        }
+                        Err(flat) => flat,
+                    };
+                    self.target = IntTarget::List(flat, Assembler::new(1));
                     self.end_ints(Key::Locations, ahead.end)?;
                     self.state = State::AfterValue;
                     Ok(Some(ahead.end))
@@ -580,7 +591,10 @@ impl<'o> Machine<'o> {
                 let (count, plan) = pieces::plan(body, &found, base, schema.field_count, Section::Edges)?;
                 let mut cols = schema.columns(0, count);
                 let whole = self.whole.clone().expect("whole_array reads mapped input");
-                let read_ahead = || tail::read_ahead(&whole, end as usize);
+                let header = self.header.as_ref().expect("edges follow the header");
+                let node_count = self.nodes.as_ref().map(|n| n.ty.len());
+                let to_records = |flat: &[u64]| node_count.and_then(|n| locations(header, n, flat, 0).ok());
+                let read_ahead = || tail::read_ahead(&whole, end as usize, &to_records);
                 // The read-ahead on one core; the edges' pieces take the others.
                 let (needed, ahead) =
                     util::join(|| scan_edges(&schema, &mut cols, body, base, plan, &scanned, &progress), read_ahead);
@@ -628,7 +642,15 @@ impl<'o> Machine<'o> {
         if missing > 0 || !self.strings_done {
             snapshot.salvaged = true;
         }
-        snapshot.locations = locations(&snapshot, self.locations.take().unwrap_or_default(), self.offset)?;
+        snapshot.locations = match self.locations_read_ahead.take() {
+            Some(records) => records,
+            None => locations(
+                &snapshot.header,
+                snapshot.node_count(),
+                &self.locations.take().unwrap_or_default(),
+                self.offset,
+            )?,
+        };
         snapshot.trace = TraceData {
             trace_function_infos: self
                 .trace_function_infos
@@ -815,12 +837,12 @@ fn check_names(s: &Snapshot, needed: [u64; 2], at: u64, salvage: bool) -> Result
     ))
 }
 
-fn locations(s: &Snapshot, flat: Vec<u64>, at: u64) -> Result<Vec<Location>> {
+/// The `locations` records of a snapshot of `node_count` nodes, from the section's flat list.
+pub(super) fn locations(header: &Header, node_count: usize, flat: &[u64], at: u64) -> Result<Vec<Location>> {
     if flat.is_empty() {
         return Ok(Vec::new());
     }
-    let fields = s
-        .header
+    let fields = header
         .meta
         .location_fields
         .clone()
@@ -832,7 +854,7 @@ fn locations(s: &Snapshot, flat: Vec<u64>, at: u64) -> Result<Vec<Location>> {
             .ok_or_else(|| Error::invalid(Section::Header, 0, format!("meta.location_fields has no \"{f}\"")))
     };
     let (oi, si, li, ci) = (pos("object_index")?, pos("script_id")?, pos("line")?, pos("column")?);
-    let nf = s.node_layout.as_ref().map_or(1, |l| l.field_count) as u64;
+    let nf = header.meta.node_layout()?.field_count as u64;
     if !flat.len().is_multiple_of(fields.len()) {
         return Err(Error::invalid(Section::Locations, at, "locations do not hold whole records"));
     }
@@ -840,7 +862,7 @@ fn locations(s: &Snapshot, flat: Vec<u64>, at: u64) -> Result<Vec<Location>> {
     // up (its own test fixture has such an entry); we drop it the same way.
     Ok(flat
         .chunks_exact(fields.len())
-        .filter(|r| r[oi] % nf == 0 && r[oi] / nf < s.node_count() as u64)
+        .filter(|r| r[oi] % nf == 0 && r[oi] / nf < node_count as u64)
         .map(|r| Location {
             node: (r[oi] / nf) as u32,
             script_id: r[si] as u32,

@@ -12,6 +12,7 @@ use crate::error::Section;
 use crate::parse::ints::IntScanner;
 use crate::parse::json::{is_ws, StringListScanner};
 use crate::parse::records::Assembler;
+use crate::snapshot::Location;
 use crate::strings::{Backing, StringTable};
 
 /// A section read ahead: `open` is the offset of its `[`, `end` the offset just past its `]`.
@@ -23,20 +24,25 @@ pub struct ReadAhead<T> {
 
 #[derive(Default)]
 pub struct Tail {
-    pub locations: Option<ReadAhead<Vec<u64>>>,
+    /// The records, converted by the read-ahead's `to_records`; the flat list where that
+    /// failed (the machine converts it again and reports what is wrong).
+    pub locations: Option<ReadAhead<Result<Vec<Location>, Vec<u64>>>>,
     pub strings: Option<ReadAhead<StringTable>>,
 }
 
 /// Reads ahead the `locations` and `strings` arrays found after offset `from` of the mapped
-/// file. Sections it cannot find or read are left out.
-pub fn read_ahead(whole: &Backing, from: usize) -> Tail {
+/// file, `locations` converted to records by `to_records` (off the critical path too: 16–70 ms
+/// for a 1 GB file's 0.9 M locations, alone on one core at the parse's end). Sections it cannot
+/// find or read are left out.
+pub fn read_ahead(whole: &Backing, from: usize, to_records: &(dyn Fn(&[u64]) -> Option<Vec<Location>> + Sync)) -> Tail {
     let bytes = (**whole).as_ref();
     let locations = array_after(bytes, from, b"\"locations\"").and_then(|open| {
         let body = &bytes[open + 1..];
         let (mut scanner, mut single, mut values) =
             (IntScanner::new(Section::Locations), Assembler::new(1), Vec::new());
         let n = super::machine::feed_records(&mut scanner, &mut single, &mut values, body, open as u64 + 1).ok()??;
-        Some(ReadAhead { open: open as u64, end: (open + 1 + n) as u64, value: values })
+        let value = to_records(&values).ok_or(values);
+        Some(ReadAhead { open: open as u64, end: (open + 1 + n) as u64, value })
     });
     let after_locations = locations.as_ref().map_or(from, |l| l.end as usize);
     let strings = array_after(bytes, after_locations, b"\"strings\"").and_then(|open| {
