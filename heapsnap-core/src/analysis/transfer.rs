@@ -2,9 +2,9 @@
 //! nodes (and `system / ExternalStringData` natives) owned by exactly one other node have
 //! their self size moved onto that owner. Runs only when the snapshot has user roots.
 
-use super::well_known::{Name, WellKnown};
 use std::collections::BTreeMap;
 
+use super::well_known::{Name, WellKnown};
 use crate::snapshot::{self_size_in, set_self_size_in};
 use crate::{EdgeType, NodeType, Snapshot};
 
