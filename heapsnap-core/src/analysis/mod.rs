@@ -161,7 +161,7 @@ impl Heap {
                         util::join(
                             || {
                                 if let Some(sizes) = lent.as_mut() {
-                                    transfer::apply_to(&snapshot, sizes, &transfer::owners(&snapshot, &names));
+                                    transfer::apply(&snapshot, sizes, &transfer::owners(&snapshot, &names));
                                 }
                             },
                             || distances::calculate(&snapshot, &names, &weak_maps),

@@ -14,7 +14,10 @@ const MULTIPLE: u32 = u32::MAX - 1;
 /// Moves sizes in place. Returns how many nodes gave their size away.
 pub fn transfer(s: &mut Snapshot) -> usize {
     let owners = owners(s, &WellKnown::find(s));
-    apply(s, &owners)
+    let mut lent = LentSizes::take(s);
+    let moved = apply(s, &mut lent, &owners);
+    lent.give_back(s);
+    moved
 }
 
 /// The owner of each node (itself, another node, or none), by a walk that only reads the
@@ -83,16 +86,9 @@ impl LentSizes {
     }
 }
 
-/// Moves each owned node's size onto its owner (not onto the root or a synthetic node).
-pub fn apply(s: &mut Snapshot, owners: &[u32]) -> usize {
-    let mut lent = LentSizes::take(s);
-    let moved = apply_to(s, &mut lent, owners);
-    lent.give_back(s);
-    moved
-}
-
-/// [`apply`] on sizes lent out of `s`.
-pub fn apply_to(s: &Snapshot, lent: &mut LentSizes, owners: &[u32]) -> usize {
+/// Moves each owned node's size onto its owner (not onto the root or a synthetic node), in
+/// the sizes lent out of `s`.
+pub fn apply(s: &Snapshot, lent: &mut LentSizes, owners: &[u32]) -> usize {
     let n = s.node_count();
     let root = s.root();
     let LentSizes { sizes, big } = lent;
