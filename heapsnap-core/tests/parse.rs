@@ -337,3 +337,92 @@ fn truncation_is_diagnosed_and_strings_can_be_salvaged() {
     assert_eq!((s.edge_name(0), s.edge_name(2)), ("<string 4000000000>".into(), "<string 3999999999>".into()));
     assert_eq!(s.nodes.name[1], s.edges.name_or_index[0]);
 }
+
+/// `text` with the values of its `key` array (`"nodes"`, `"edges"`) laid out anew: a `\n`
+/// before the comma ahead of value `i` where `newline_before(i)`. V8 puts one before every
+/// record; the test files above put one after every record's comma (the same length).
+fn relayout(text: &str, key: &str, newline_before: impl Fn(usize) -> bool) -> String {
+    let open = text.find(&format!("\"{key}\":[")).unwrap() + key.len() + 4;
+    let close = open + text[open..].find(']').unwrap();
+    let mut body = String::with_capacity(close - open);
+    for (i, v) in text[open..close].split(',').map(str::trim).enumerate() {
+        if i > 0 {
+            body.push_str(if newline_before(i) { "\n," } else { "," });
+        }
+        body.push_str(v);
+    }
+    format!("{}{body}{}", &text[..open], &text[close..])
+}
+
+/// V8's own layout: a record a line, every line after the first starting with its comma.
+fn v8_lines(text: &str) -> String {
+    let v8 = relayout(&relayout(text, "nodes", |i| i % 7 == 0), "edges", |i| i % 3 == 0);
+    assert_eq!(v8.len(), text.len(), "the same bytes, moved");
+    v8
+}
+
+#[test]
+fn v8_lines_read_in_one_pass_as_any_layout_is_read() {
+    // Several 1 MB pieces of nodes and of edges, with a size of 4 GiB and more, extra and
+    // detachedness values: the same columns in V8's layout (read in one pass), in the test
+    // layout (counted first), and pushed in chunks.
+    let (counted, _, _) = chain(300_000);
+    let want = columns(&whole(&counted).unwrap());
+    let v8 = v8_lines(&counted);
+    assert!(v8.contains("0,0\n,3,") && !v8.contains(",\n3,"), "V8's layout");
+    assert_eq!(columns(&whole(&v8).unwrap()), want);
+    let cuts: Vec<usize> = (1..20).map(|k| v8.len() * k / 20 + k).collect();
+    assert_eq!(columns(&chunked(&v8, &cuts).unwrap()), want);
+
+    let nodes_at = v8.find("\"nodes\"").unwrap();
+    let nodes_len = v8.find("\"edges\"").unwrap() - nodes_at;
+    let values_per_mb = (1 << 20) * 300_000 * 7 / nodes_len;
+    // Lines that do not start records: everywhere, and only across a stretch of more than a
+    // piece in the middle (whichever cut falls there is off a record). Two records a line at
+    // the start of the edges (their rate misleads the guess at where the edges end, from
+    // which the sections after them are read ahead). No newlines at all, as Chromium writes.
+    let middle = 300_000 * 7 / 2;
+    let layouts: Vec<(&str, String)> = vec![
+        ("every fifth value", relayout(&v8, "nodes", |i| i % 5 == 0)),
+        (
+            "off records mid-array",
+            relayout(&v8, "nodes", |i| i % if i.abs_diff(middle) < values_per_mb { 5 } else { 7 } == 0),
+        ),
+        ("two edges a line first", relayout(&v8, "edges", |i| i % if i < values_per_mb { 6 } else { 3 } == 0)),
+        ("no newlines", relayout(&relayout(&v8, "nodes", |_| false), "edges", |_| false)),
+    ];
+    for (what, text) in &layouts {
+        assert_eq!(columns(&whole(text).unwrap()), want, "{what}");
+    }
+}
+
+#[test]
+fn v8_lines_that_disagree_with_the_header_or_stop_short_fail_as_any_layout_does() {
+    let (counted, _, _) = chain(100_000);
+    let v8 = v8_lines(&counted);
+    // The same error, at the same offset, whichever way the arrays were read.
+    let same = |change: &dyn Fn(&str) -> String, what: &str| {
+        let (a, b) = (err(&change(&v8)), err(&change(&counted)));
+        assert_eq!((a.kind, a.section, a.offset, &a.message), (b.kind, b.section, b.offset, &b.message), "{what}");
+        a
+    };
+    let e = same(&|t| t.replace("\"node_count\":100000", "\"node_count\":99999"), "fewer nodes announced");
+    assert_eq!((e.kind, e.section), (ErrorKind::Invalid, Section::Nodes));
+    assert!(e.message.contains("99999"), "{e}");
+    let e = same(&|t| t.replace("\"node_count\":100000", "\"node_count\":100001"), "more nodes announced");
+    assert!(e.message.contains("100001"), "{e}");
+    same(&|t| t.replace("\"edge_count\":99999", "\"edge_count\":99998"), "fewer edges announced");
+    // One edge more than the nodes' counts: the edges array disagrees with them.
+    let e = same(&|t| t.replacen("\"edges\":[2,1,7", "\"edges\":[2,1,7,2,1,7", 1), "an edge too many");
+    assert_eq!((e.kind, e.section), (ErrorKind::Invalid, Section::Edges));
+    // A letter deep in a multi-piece array (the layouts keep every digit in its place), and a
+    // cut inside each array.
+    let digit = (v8.len() * 3 / 10..).find(|&i| v8.as_bytes()[i].is_ascii_digit()).unwrap();
+    assert!(digit < v8.find("\"edges\"").unwrap(), "inside the nodes");
+    let e = same(&|t| format!("{}x{}", &t[..digit], &t[digit + 1..]), "a letter");
+    assert_eq!((e.kind, e.section, e.offset as usize), (ErrorKind::Syntax, Section::Nodes, digit));
+    for section in ["\"edges\"", "\"strings\""] {
+        let e = same(&|t| t[..t.find(section).unwrap() - 1000].to_string(), section);
+        assert_eq!(e.kind, ErrorKind::Truncated, "{e}");
+    }
+}

@@ -6,7 +6,7 @@
 //! keeps strings as spans into the map.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::analysis::util;
@@ -15,9 +15,11 @@ use crate::meta::Header;
 use crate::parse::fast;
 use crate::parse::ints::IntScanner;
 use crate::parse::json::{is_ws, StringListScanner, ValueSkipper};
+use crate::parse::lines;
 use crate::parse::pieces::{self, split_column, Piece};
 use crate::parse::records::{
-    finish_nodes, Assembler, EdgeAppender, EdgeSchema, EdgeSlices, NodeAppender, NodeSchema, NodeSlices, RecordSink,
+    check_edge_total, finish_nodes, Assembler, EdgeAppender, EdgeSchema, EdgeSlices, NodeAppender, NodeSchema,
+    NodeSlices, RecordSink,
 };
 use crate::parse::tail::{self, Tail};
 use crate::parse::{ParseOptions, Status};
@@ -415,7 +417,7 @@ impl<'o> Machine<'o> {
                     return Err(Error::invalid(Section::Nodes, at, "the nodes array ends inside a record"));
                 }
                 self.names_needed[0] = app.names_needed;
-                self.set_nodes(app.cols, at)
+                self.set_nodes(app.cols, at, false)
             }
             IntTarget::Edges(app, asm) => {
                 if !asm.is_aligned() {
@@ -444,7 +446,9 @@ impl<'o> Machine<'o> {
         }
     }
 
-    fn set_nodes(&mut self, mut cols: NodeColumns, at: u64) -> Result<()> {
+    /// Takes the nodes read, their edge counts in `first_edge[1..]`, or already CSR offsets if
+    /// `counts_summed`.
+    fn set_nodes(&mut self, mut cols: NodeColumns, at: u64, counts_summed: bool) -> Result<()> {
         let header = self.header.as_ref().expect("nodes follow the header");
         let found = cols.ty.len() as u64;
         if found != header.node_count && !self.opts.salvage {
@@ -458,7 +462,9 @@ impl<'o> Machine<'o> {
             ));
         }
         let announced = (!self.opts.salvage).then_some(header.edge_count);
-        finish_nodes(&mut cols, announced, at).map_err(|e| self.overclaim.take().unwrap_or(e))?;
+        let summed =
+            if counts_summed { check_edge_total(&cols, announced, at) } else { finish_nodes(&mut cols, announced, at) };
+        summed.map_err(|e| self.overclaim.take().unwrap_or(e))?;
         if found == 0 {
             return Err(Error::invalid(Section::Nodes, at, "the snapshot has no nodes"));
         }
@@ -556,56 +562,105 @@ impl<'o> Machine<'o> {
         }
     }
 
-    /// Mapped fast path for `nodes`/`edges` (`rest` starts after the `[`): finds the closing
-    /// `]`, plans record-aligned pieces and scans them in parallel into preallocated columns.
+    /// Mapped fast path for `nodes`/`edges` (`rest` starts after the `[`): reads the array in
+    /// parallel into preallocated columns, in one pass if it has V8's layout ([`lines`]), else
+    /// the counted way ([`pieces`]: find the `]`, plan record-aligned pieces, scan them).
     /// Returns the bytes consumed (through the `]`), or None in any other state and to fall
     /// back to the sequential scanner (no `]`: the file is truncated, and the sequential
     /// scanner reports how far it got).
     fn whole_array(&mut self, rest: &[u8], base: u64) -> Result<Option<usize>> {
-        if !matches!(self.state, State::Ints(Key::Nodes | Key::Edges, _)) {
-            return Ok(None);
-        }
-        let Some(found) = pieces::delimit(rest) else { return Ok(None) };
-        let close = found.close;
-        let body = &rest[..close];
+        let close = match self.state {
+            State::Ints(Key::Nodes, _) => self.whole_nodes(rest, base)?,
+            State::Ints(Key::Edges, _) => self.whole_edges(rest, base)?,
+            _ => return Ok(None),
+        };
+        let Some(close) = close else { return Ok(None) };
+        self.state = State::AfterValue;
+        Ok(Some(close + 1))
+    }
+
+    /// [`Machine::whole_array`] for `nodes`: the index of its `]` in `rest`.
+    fn whole_nodes(&mut self, rest: &[u8], base: u64) -> Result<Option<usize>> {
+        let IntTarget::Nodes(app, _) = &self.target else { unreachable!("nodes are read into node columns") };
+        let schema = &app.schema;
+        let header = self.header.as_ref().expect("nodes follow the header");
         let progress = |done: u64| {
             if let Some(p) = self.opts.progress {
                 p(base + done, self.total_len.unwrap_or(0));
             }
         };
-        let target = std::mem::replace(&mut self.target, IntTarget::None);
         let scanned = AtomicU64::new(0);
-        let end = base + close as u64 + 1;
-        match target {
-            IntTarget::Nodes(app, _) => {
-                let schema = app.schema;
+        let announced = usize::try_from(header.node_count).ok().filter(|_| self.overclaim.is_none());
+        let one_pass = announced.and_then(|count| lines::nodes(schema, rest, count, &scanned, &progress));
+        let summed = one_pass.is_some();
+        let (cols, needed, close) = match one_pass {
+            Some(read) => read,
+            None => {
+                let Some(found) = pieces::delimit(rest) else { return Ok(None) };
+                let body = &rest[..found.close];
                 let (count, plan) = pieces::plan(body, &found, base, schema.field_count, Section::Nodes)?;
                 let mut cols = schema.columns(0, count);
-                let (big, needed) = scan_nodes(&schema, &mut cols, body, base, plan, &scanned, &progress)?;
-                self.names_needed[0] = needed;
+                scanned.store(0, Ordering::Relaxed);
+                let (big, needed) = scan_nodes(schema, &mut cols, body, base, plan, &scanned, &progress)?;
                 cols.big_self_size.extend(big);
-                self.set_nodes(cols, end)?;
+                (cols, needed, found.close)
             }
-            IntTarget::Edges(app, _) => {
-                let schema = app.schema;
+        };
+        self.target = IntTarget::None;
+        self.names_needed[0] = needed;
+        self.set_nodes(cols, base + close as u64 + 1, summed)?;
+        Ok(Some(close))
+    }
+
+    /// [`Machine::whole_array`] for `edges`: the index of its `]` in `rest`. What follows the
+    /// array (`locations`, `strings`) is read ahead on one core meanwhile ([`tail`]), from
+    /// where the `]` is guessed to be in one pass and known to be the counted way.
+    fn whole_edges(&mut self, rest: &[u8], base: u64) -> Result<Option<usize>> {
+        let IntTarget::Edges(app, _) = &self.target else { unreachable!("edges are read into edge columns") };
+        let schema = &app.schema;
+        let header = self.header.as_ref().expect("edges follow the header");
+        let nodes = self.nodes.as_ref().expect("edges follow nodes");
+        let count = *nodes.first_edge.last().expect("first_edge is never empty") as usize;
+        let progress = |done: u64| {
+            if let Some(p) = self.opts.progress {
+                p(base + done, self.total_len.unwrap_or(0));
+            }
+        };
+        let whole = self.whole.clone().expect("whole_array reads mapped input");
+        let to_records = |flat: &[u64]| locations(header, nodes.ty.len(), flat, 0).ok();
+        let read_ahead = |close: usize| tail::read_ahead(&whole, base as usize + close + 1, &to_records);
+        let scanned = AtomicU64::new(0);
+        // The read-ahead on one core; the edges' pieces take the others.
+        let (one_pass, guessed) = util::join(
+            || lines::edges(schema, rest, count, &scanned, &progress),
+            || lines::close_guess(rest, count).map(|close| (close, read_ahead(close))),
+        );
+        let (cols, needed, close, ahead) = match one_pass {
+            Some((cols, needed, close)) => {
+                let ahead = match guessed {
+                    Some((guess, ahead)) if guess == close => ahead,
+                    _ => read_ahead(close),
+                };
+                (cols, needed, close, ahead)
+            }
+            None => {
+                let Some(found) = pieces::delimit(rest) else { return Ok(None) };
+                let body = &rest[..found.close];
                 let (count, plan) = pieces::plan(body, &found, base, schema.field_count, Section::Edges)?;
                 let mut cols = schema.columns(0, count);
-                let whole = self.whole.clone().expect("whole_array reads mapped input");
-                let header = self.header.as_ref().expect("edges follow the header");
-                let node_count = self.nodes.as_ref().map(|n| n.ty.len());
-                let to_records = |flat: &[u64]| node_count.and_then(|n| locations(header, n, flat, 0).ok());
-                let read_ahead = || tail::read_ahead(&whole, end as usize, &to_records);
-                // The read-ahead on one core; the edges' pieces take the others.
-                let (needed, ahead) =
-                    util::join(|| scan_edges(&schema, &mut cols, body, base, plan, &scanned, &progress), read_ahead);
-                self.names_needed[1] = needed?;
-                self.read_ahead = ahead;
-                self.set_edges(cols, end)?;
+                scanned.store(0, Ordering::Relaxed);
+                let (needed, ahead) = util::join(
+                    || scan_edges(schema, &mut cols, body, base, plan, &scanned, &progress),
+                    || read_ahead(found.close),
+                );
+                (cols, needed?, found.close, ahead)
             }
-            _ => unreachable!("whole_array is only entered for nodes and edges"),
-        }
-        self.state = State::AfterValue;
-        Ok(Some(close + 1))
+        };
+        self.target = IntTarget::None;
+        self.names_needed[1] = needed;
+        self.read_ahead = ahead;
+        self.set_edges(cols, base + close as u64 + 1)?;
+        Ok(Some(close))
     }
 
     /// Ends the input. Without `salvage`, anything short of a complete file is an error that

@@ -5,7 +5,8 @@
 //! - [`machine`]: the top-level state machine (sections, order, counts, completeness).
 //! - [`fast`]: the SWAR fast path for records laid out as V8 writes them, the hot loop.
 //! - [`ints`]: the resumable scanner of unsigned-integer arrays (any layout, every error).
-//! - [`pieces`]: record-aligned parallel split of a mapped `nodes`/`edges` array.
+//! - [`lines`]: one pass over a mapped `nodes`/`edges` array cut at V8's line starts.
+//! - [`pieces`]: the counted way: record-aligned parallel split of any `nodes`/`edges` array.
 //! - [`records`]: node/edge records to columns, by the roles the file's `meta` names.
 //! - [`json`]: the `strings` list and values we only delimit (header, `trace_tree`).
 //!
@@ -15,6 +16,7 @@
 mod fast;
 mod ints;
 mod json;
+mod lines;
 mod machine;
 mod pieces;
 mod records;

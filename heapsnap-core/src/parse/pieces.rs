@@ -1,6 +1,7 @@
-//! Splitting a mapped `nodes` or `edges` array into record-aligned pieces that rayon scans in
-//! parallel, each straight into its own slices of the preallocated columns (no intermediate
-//! copy of the array).
+//! The counted way, for an array in any layout (the one-pass way, [`super::lines`], takes only
+//! V8's): splitting a mapped `nodes` or `edges` array into record-aligned pieces that rayon
+//! scans in parallel, each straight into its own slices of the preallocated columns (no
+//! intermediate copy of the array). Every diagnostic of a mapped array comes from here.
 //!
 //! One pass over the rest of the file ([`delimit`], AVX-512, AVX2 or memchr, chunks in parallel)
 //! finds the array's closing `]` and counts the commas of each chunk before it: the exact
@@ -23,11 +24,11 @@ pub struct Piece {
 }
 
 #[cfg(feature = "parallel")]
-fn threads() -> usize {
+pub fn threads() -> usize {
     rayon::current_num_threads()
 }
 #[cfg(not(feature = "parallel"))]
-fn threads() -> usize {
+pub fn threads() -> usize {
     1
 }
 
@@ -217,18 +218,13 @@ pub fn scan<S: RecordSink + Send>(
         let bytes = &body[piece.bytes.clone()];
         let at = base + piece.bytes.start as u64;
         sink.populate();
-        // The fast path reads what has V8's exact layout; the general scanner the rest.
-        let fast = fast::records(bytes, at, width, &mut sink)?;
-        let mut scanner = if k == 0 && fast == 0 { IntScanner::new(section) } else { IntScanner::at_value(section) };
-        let mut records = Assembler::new(width);
-        let mut push = |v, off| records.push(v, off, &mut sink);
-        scanner.feed(&bytes[fast..], at + fast as u64, &mut push)?;
+        let mut read = read_piece(bytes, at, width, section, k == 0, &mut sink)?;
         if k == last {
-            scanner.finish_piece(at + bytes.len() as u64, &mut push)?;
-        } else if !scanner.expects_value() {
+            read.scanner.finish_piece(at + bytes.len() as u64, &mut |v, off| read.records.push(v, off, &mut sink))?;
+        } else if !read.scanner.expects_value() {
             return Err(Error::syntax(section, at + bytes.len() as u64, "expected ','"));
         }
-        debug_assert!(records.is_aligned());
+        debug_assert!(read.records.is_aligned());
         progress(done.fetch_add(bytes.len() as u64, Ordering::Relaxed) + bytes.len() as u64);
         Ok(sink)
     };
@@ -241,16 +237,43 @@ pub fn scan<S: RecordSink + Send>(
     work.into_iter().enumerate().map(run).collect()
 }
 
+/// Where a piece's scan stopped: the scanner and the record being assembled, to end the piece
+/// as its caller requires, and the index just past the array's `]` if the piece holds it.
+pub struct PieceRead {
+    pub scanner: IntScanner,
+    pub records: Assembler,
+    pub close: Option<usize>,
+}
+
+/// Reads the records of one piece (`bytes`, at absolute offset `at`, starting at a record;
+/// `first` if it starts the array) into `sink`: the fast path while the bytes have V8's exact
+/// layout, the general scanner for the rest, up to the piece's end or the array's `]`.
+pub fn read_piece(
+    bytes: &[u8],
+    at: u64,
+    width: usize,
+    section: Section,
+    first: bool,
+    sink: &mut impl RecordSink,
+) -> Result<PieceRead> {
+    let fast = fast::records(bytes, at, width, sink)?;
+    let mut scanner = if first && fast == 0 { IntScanner::new(section) } else { IntScanner::at_value(section) };
+    let mut records = Assembler::new(width);
+    let close = scanner.feed(&bytes[fast..], at + fast as u64, &mut |v, off| records.push(v, off, sink))?;
+    Ok(PieceRead { scanner, records, close: close.map(|end| fast + end) })
+}
+
 /// Splits a column into consecutive mutable slices of the given lengths.
 pub fn split_column<T>(mut column: &mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
-    lengths
-        .map(|n| {
-            let n = n.min(column.len());
-            let (head, tail) = std::mem::take(&mut column).split_at_mut(n);
-            column = tail;
-            head
-        })
-        .collect()
+    lengths.map(|n| take_front(&mut column, n)).collect()
+}
+
+/// The first `n` entries of `column` (all of them if it is shorter), taken off its front.
+pub fn take_front<'a, T>(column: &mut &'a mut [T], n: usize) -> &'a mut [T] {
+    let n = n.min(column.len());
+    let (head, tail) = std::mem::take(column).split_at_mut(n);
+    *column = tail;
+    head
 }
 
 #[cfg(test)]

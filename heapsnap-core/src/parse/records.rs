@@ -422,6 +422,13 @@ pub fn finish_nodes(cols: &mut NodeColumns, announced: Option<u64>, offset: u64)
         }
         *slot = sum as u32;
     }
+    check_edge_total(cols, announced, offset)
+}
+
+/// Checks that CSR offsets (`first_edge`, summed) end at the edges the header announced (if
+/// given).
+pub fn check_edge_total(cols: &NodeColumns, announced: Option<u64>, offset: u64) -> Result<()> {
+    let sum = cols.first_edge.last().map_or(0, |&n| n as u64);
     match announced {
         Some(edge_count) if edge_count != sum => Err(Error::invalid(
             Section::Nodes,
