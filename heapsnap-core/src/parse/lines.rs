@@ -733,8 +733,8 @@ mod tests {
         assert_eq!(taken[0].start, 0);
         assert!(taken.windows(2).all(|w| w[0].end == w[1].start), "{taken:?}");
         assert!(taken[3].contains(&close));
-        #[cfg(feature = "parallel")]
-        assert!(filled.contains(&taken[3].end), "the piece after the `]` was read, and dropped");
+        // With one worker, nothing after the piece that closes is read at all.
+        assert_eq!(filled.contains(&taken[3].end), cfg!(feature = "parallel"), "the piece after the `]`");
         // A piece that fails before the `]` fails the scan; one after it does not matter.
         assert_eq!(probe(&rest, Some(PIECE + 5)).0, None);
         assert_eq!(probe(&rest, Some(taken[3].end + 5)).0, Some(close));
