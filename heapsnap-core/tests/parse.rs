@@ -363,10 +363,12 @@ fn v8_lines(text: &str) -> String {
 
 #[test]
 fn v8_lines_read_in_one_pass_as_any_layout_is_read() {
-    // Several 1 MB pieces of nodes and of edges, with a size of 4 GiB and more, extra and
-    // detachedness values: the same columns in V8's layout (read in one pass), in the test
-    // layout (counted first), and pushed in chunks.
-    let (counted, _, _) = chain(300_000);
+    // Many pieces of nodes and of edges (8 MB of edges, past what the guess at their end
+    // samples), with a size of 4 GiB and more, extra and detachedness values: the same columns
+    // in V8's layout (read in one pass), in the test layout (counted first), and pushed in
+    // chunks.
+    let n = 600_000;
+    let (counted, _, _) = chain(n as u64);
     let want = columns(&whole(&counted).unwrap());
     let v8 = v8_lines(&counted);
     assert!(v8.contains("0,0\n,3,") && !v8.contains(",\n3,"), "V8's layout");
@@ -376,19 +378,19 @@ fn v8_lines_read_in_one_pass_as_any_layout_is_read() {
 
     let nodes_at = v8.find("\"nodes\"").unwrap();
     let nodes_len = v8.find("\"edges\"").unwrap() - nodes_at;
-    let values_per_mb = (1 << 20) * 300_000 * 7 / nodes_len;
+    let values_per_mb = (1 << 20) * n * 7 / nodes_len;
     // Lines that do not start records: everywhere, and only across a stretch of more than a
-    // piece in the middle (whichever cut falls there is off a record). Two records a line at
-    // the start of the edges (their rate misleads the guess at where the edges end, from
-    // which the sections after them are read ahead). No newlines at all, as Chromium writes.
-    let middle = 300_000 * 7 / 2;
+    // piece in the middle (whichever cut falls there is off a record). Two records a line over
+    // most of the edges (their rate misleads the guess at where the edges end, from which the
+    // sections after them are read ahead). No newlines at all, as Chromium writes.
+    let middle = n * 7 / 2;
     let layouts: Vec<(&str, String)> = vec![
         ("every fifth value", relayout(&v8, "nodes", |i| i % 5 == 0)),
         (
             "off records mid-array",
             relayout(&v8, "nodes", |i| i % if i.abs_diff(middle) < values_per_mb { 5 } else { 7 } == 0),
         ),
-        ("two edges a line first", relayout(&v8, "edges", |i| i % if i < values_per_mb { 6 } else { 3 } == 0)),
+        ("two edges a line first", relayout(&v8, "edges", |i| i % if i < n * 3 * 4 / 5 { 6 } else { 3 } == 0)),
         ("no newlines", relayout(&relayout(&v8, "nodes", |_| false), "edges", |_| false)),
     ];
     for (what, text) in &layouts {
