@@ -28,13 +28,13 @@ use crate::snapshot::{EdgeColumns, NodeColumns};
 /// How far apart the cuts are: a piece's records fit a core's L2 cache on their way from the
 /// buffer to the columns. (On the 984 MB file, half a MB read 2 % faster than 1 or 2 MB, and
 /// a quarter MB no faster.)
-pub const PIECE: usize = 1 << 19;
+const PIECE: usize = 1 << 19;
 
 /// The bytes [`close_guess`] takes the array's rate of lines from.
 const GUESS_SAMPLE: usize = 4 << 20;
 
 /// A worker's buffer: the records of one piece at a time, read and then copied out.
-pub trait Buffer: Send {
+trait Buffer: Send {
     /// The slots of the columns a piece's records go to.
     type Slots: Send;
 
@@ -53,7 +53,7 @@ pub trait Buffer: Send {
 /// Returns the index of the `]` in `rest` and the workers' buffers (with what they gathered on
 /// the way), or None to read the array the counted way. `done` counts the bytes read, for
 /// `progress`.
-pub fn scan<B: Buffer>(
+fn scan<B: Buffer>(
     rest: &[u8],
     new_buffer: impl Fn() -> B + Sync,
     slots: impl FnMut(&B) -> Option<B::Slots> + Send,
@@ -240,7 +240,7 @@ fn room(bytes: &[u8], width: usize) -> usize {
 
 /// A piece's slots in node columns, and the offset of its first node's first edge: the edge
 /// counts go to the slots as CSR offsets (`first_edge[1..]`).
-pub struct NodeSlots<'a> {
+struct NodeSlots<'a> {
     slots: NodeSlices<'a>,
     first_edge: u64,
 }
@@ -248,7 +248,7 @@ pub struct NodeSlots<'a> {
 /// A worker's node buffer. Across the pieces it copies out (not those read past the array's
 /// end) it gathers the sizes of 4 GiB and more, by node ordinal, and how many strings the
 /// nodes name.
-pub struct NodeBuffer<'a> {
+struct NodeBuffer<'a> {
     schema: &'a NodeSchema,
     cols: NodeColumns,
     written: usize,
@@ -257,12 +257,12 @@ pub struct NodeBuffer<'a> {
     /// This piece's big sizes, by ordinal within the piece.
     piece_big_sizes: Vec<(u32, u64)>,
     piece_names_needed: u64,
-    pub big_sizes: Vec<(u32, u64)>,
-    pub names_needed: u64,
+    big_sizes: Vec<(u32, u64)>,
+    names_needed: u64,
 }
 
 impl<'a> NodeBuffer<'a> {
-    pub fn new(schema: &'a NodeSchema) -> Self {
+    fn new(schema: &'a NodeSchema) -> Self {
         NodeBuffer {
             schema,
             cols: schema.columns(0, 0),
@@ -343,16 +343,16 @@ impl<'a> Buffer for NodeBuffer<'a> {
 
 /// A worker's edge buffer; across the pieces it copies out it gathers how many strings the
 /// edges name.
-pub struct EdgeBuffer<'a> {
+struct EdgeBuffer<'a> {
     schema: &'a EdgeSchema,
     cols: EdgeColumns,
     written: usize,
     piece_names_needed: u64,
-    pub names_needed: u64,
+    names_needed: u64,
 }
 
 impl<'a> EdgeBuffer<'a> {
-    pub fn new(schema: &'a EdgeSchema) -> Self {
+    fn new(schema: &'a EdgeSchema) -> Self {
         EdgeBuffer { schema, cols: schema.columns(0, 0), written: 0, piece_names_needed: 0, names_needed: 0 }
     }
 }
@@ -399,7 +399,7 @@ impl<'a> Buffer for EdgeBuffer<'a> {
 }
 
 /// The next `n` records' slots of node columns, taken off the front of `rest`.
-pub fn node_slots<'a>(rest: &mut NodeSlices<'a>, n: usize) -> Option<NodeSlices<'a>> {
+fn node_slots<'a>(rest: &mut NodeSlices<'a>, n: usize) -> Option<NodeSlices<'a>> {
     if n > rest.ty.len() {
         return None;
     }
@@ -422,7 +422,7 @@ pub fn node_slots<'a>(rest: &mut NodeSlices<'a>, n: usize) -> Option<NodeSlices<
 }
 
 /// The next `n` records' slots of edge columns, taken off the front of `rest`.
-pub fn edge_slots<'a>(rest: &mut EdgeSlices<'a>, n: usize) -> Option<EdgeSlices<'a>> {
+fn edge_slots<'a>(rest: &mut EdgeSlices<'a>, n: usize) -> Option<EdgeSlices<'a>> {
     if n > rest.ty.len() {
         return None;
     }
