@@ -290,21 +290,8 @@ impl<'a> Buffer for NodeBuffer<'a> {
             }
         }
         self.written = 0;
-        let c = &mut self.cols;
-        let mut sink = NodeSlices {
-            schema: self.schema,
-            first: 0,
-            written: 0,
-            ty: &mut c.ty[..room],
-            name: &mut c.name[..room],
-            id: &mut c.id[..room],
-            self_size: &mut c.self_size[..room],
-            counts: &mut c.first_edge[1..=room],
-            detachedness: if c.detachedness.is_empty() { &mut [] } else { &mut c.detachedness[..room] },
-            extra: c.extra.iter_mut().map(|(_, col)| &mut col[..room]).collect(),
-            big_sizes: std::mem::take(&mut self.piece_big_sizes),
-            names_needed: 0,
-        };
+        let mut sink = node_slices(self.schema, &mut self.cols, room);
+        sink.big_sizes = std::mem::take(&mut self.piece_big_sizes);
         sink.big_sizes.clear();
         let close = read_whole(bytes, self.schema.field_count, Section::Nodes, first, &mut sink);
         self.written = sink.written;
@@ -370,16 +357,7 @@ impl<'a> Buffer for EdgeBuffer<'a> {
             }
         }
         self.written = 0;
-        let c = &mut self.cols;
-        let mut sink = EdgeSlices {
-            schema: self.schema,
-            written: 0,
-            ty: &mut c.ty[..room],
-            name_or_index: &mut c.name_or_index[..room],
-            to: &mut c.to[..room],
-            extra: c.extra.iter_mut().map(|(_, col)| &mut col[..room]).collect(),
-            names_needed: 0,
-        };
+        let mut sink = edge_slices(self.schema, &mut self.cols, room);
         let close = read_whole(bytes, self.schema.field_count, Section::Edges, first, &mut sink);
         self.written = sink.written;
         self.piece_names_needed = sink.names_needed;
@@ -395,6 +373,37 @@ impl<'a> Buffer for EdgeBuffer<'a> {
         for (to, (_, from)) in slots.extra.into_iter().zip(&c.extra) {
             put_nonzero(to, &from[..n]);
         }
+    }
+}
+
+/// The first `len` records' slots of node columns (`first_edge[1..]` for the edge counts).
+fn node_slices<'a>(schema: &'a NodeSchema, c: &'a mut NodeColumns, len: usize) -> NodeSlices<'a> {
+    NodeSlices {
+        schema,
+        first: 0,
+        written: 0,
+        ty: &mut c.ty[..len],
+        name: &mut c.name[..len],
+        id: &mut c.id[..len],
+        self_size: &mut c.self_size[..len],
+        counts: &mut c.first_edge[1..=len],
+        detachedness: if c.detachedness.is_empty() { &mut [] } else { &mut c.detachedness[..len] },
+        extra: c.extra.iter_mut().map(|(_, col)| &mut col[..len]).collect(),
+        big_sizes: Vec::new(),
+        names_needed: 0,
+    }
+}
+
+/// The first `len` records' slots of edge columns.
+fn edge_slices<'a>(schema: &'a EdgeSchema, c: &'a mut EdgeColumns, len: usize) -> EdgeSlices<'a> {
+    EdgeSlices {
+        schema,
+        written: 0,
+        ty: &mut c.ty[..len],
+        name_or_index: &mut c.name_or_index[..len],
+        to: &mut c.to[..len],
+        extra: c.extra.iter_mut().map(|(_, col)| &mut col[..len]).collect(),
+        names_needed: 0,
     }
 }
 
@@ -452,21 +461,7 @@ pub fn nodes(
         return None;
     }
     let mut cols = schema.columns(0, count);
-    let c = &mut cols;
-    let mut left = NodeSlices {
-        schema,
-        first: 0,
-        written: 0,
-        ty: &mut c.ty,
-        name: &mut c.name,
-        id: &mut c.id,
-        self_size: &mut c.self_size,
-        counts: &mut c.first_edge[1..],
-        detachedness: &mut c.detachedness,
-        extra: c.extra.iter_mut().map(|(_, col)| &mut col[..]).collect(),
-        big_sizes: Vec::new(),
-        names_needed: 0,
-    };
+    let mut left = node_slices(schema, &mut cols, count);
     let mut edges = 0u64;
     let slots = |b: &NodeBuffer| {
         let slots = NodeSlots { slots: node_slots(&mut left, b.written)?, first_edge: edges };
@@ -498,16 +493,7 @@ pub fn edges(
         return None;
     }
     let mut cols = schema.columns(0, count);
-    let c = &mut cols;
-    let mut left = EdgeSlices {
-        schema,
-        written: 0,
-        ty: &mut c.ty,
-        name_or_index: &mut c.name_or_index,
-        to: &mut c.to,
-        extra: c.extra.iter_mut().map(|(_, col)| &mut col[..]).collect(),
-        names_needed: 0,
-    };
+    let mut left = edge_slices(schema, &mut cols, count);
     let (close, buffers) =
         scan(rest, || EdgeBuffer::new(schema), |b| edge_slots(&mut left, b.written), done, progress)?;
     if !left.ty.is_empty() {
